@@ -188,3 +188,9 @@ pub struct ButtonView {
 pub trait Display {
     fn show(&mut self, view: &ScreenView);
 }
+
+/// All devices of a terminal, reached by class. Each command answers at once with the
+/// events it causes.
+pub trait DeviceBus {
+    fn execute(&mut self, command: &DeviceCommand) -> Vec<DeviceEvent>;
+}

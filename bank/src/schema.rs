@@ -1,0 +1,205 @@
+//! The database schema, as numbered migrations. `PRAGMA user_version` holds how many have
+//! been applied; each runs in its own transaction together with the version bump.
+//!
+//! History: 1 = customers, cards, accounts, ledger, requests; 2 = `outbox`.
+//!
+//! Conventions:
+//! - Amounts are integer minor units (`*_minor`, e.g. cents), never floats. The number of
+//!   decimals per currency is in `currencies.minor_unit`.
+//! - Postings are signed: **positive = debit, negative = credit**. Every journal entry's
+//!   postings sum to zero per currency. Balances are derived, never stored: an account's
+//!   balance is the sum of its postings, negated for credit-normal accounts (customer
+//!   deposits are liabilities of the bank, hence credit-normal).
+//! - Journal entries and postings are append-only (triggers refuse updates and deletes);
+//!   corrections are reversal entries.
+//! - Card numbers are never stored: only a peppered SHA-256 token and the masked form.
+
+use rusqlite::Connection;
+
+use crate::error::BankError;
+
+/// Version 1: customers, cards, accounts, presets, limits, ledger, idempotent requests.
+const V1: &str = r#"
+CREATE TABLE currencies (
+    code        TEXT PRIMARY KEY CHECK (length(code) = 3),
+    minor_unit  INTEGER NOT NULL CHECK (minor_unit BETWEEN 0 AND 4)
+);
+
+CREATE TABLE customers (
+    id           INTEGER PRIMARY KEY,
+    cif          TEXT NOT NULL UNIQUE,
+    name         TEXT NOT NULL,
+    email        TEXT,
+    phone        TEXT,
+    personal_id  TEXT UNIQUE
+);
+
+-- Customer accounts, accounts the card network answers for (other-bank cards), and the
+-- bank's internal accounts (cash vaults, opening balances).
+CREATE TABLE accounts (
+    id           TEXT PRIMARY KEY,
+    number       TEXT UNIQUE,
+    name         TEXT NOT NULL,
+    currency     TEXT NOT NULL REFERENCES currencies(code),
+    kind         TEXT NOT NULL CHECK (kind IN ('customer', 'network', 'internal')),
+    normal_side  TEXT NOT NULL CHECK (normal_side IN ('debit', 'credit')),
+    customer_id  INTEGER REFERENCES customers(id),
+    CHECK ((kind = 'customer') = (customer_id IS NOT NULL))
+);
+
+CREATE TABLE cards (
+    id           INTEGER PRIMARY KEY,
+    pan_token    TEXT NOT NULL UNIQUE,
+    masked_pan   TEXT NOT NULL,
+    issuer       TEXT NOT NULL CHECK (issuer IN ('bkt', 'other')),
+    customer_id  INTEGER REFERENCES customers(id),
+    status       TEXT NOT NULL CHECK (status IN ('active', 'blocked')),
+    pin_hash     TEXT NOT NULL,
+    tries_left   INTEGER NOT NULL DEFAULT 3 CHECK (tries_left >= 0),
+    last_login   TEXT,
+    CHECK (issuer = 'other' OR customer_id IS NOT NULL)
+);
+
+CREATE TABLE card_accounts (
+    card_id     INTEGER NOT NULL REFERENCES cards(id),
+    account_id  TEXT NOT NULL REFERENCES accounts(id),
+    is_primary  INTEGER NOT NULL DEFAULT 0 CHECK (is_primary IN (0, 1)),
+    PRIMARY KEY (card_id, account_id)
+);
+CREATE UNIQUE INDEX card_accounts_one_primary ON card_accounts(card_id) WHERE is_primary = 1;
+
+-- Personalised fast-withdrawal amounts per card and currency.
+CREATE TABLE card_presets (
+    card_id       INTEGER NOT NULL REFERENCES cards(id),
+    currency      TEXT NOT NULL REFERENCES currencies(code),
+    position      INTEGER NOT NULL,
+    amount_minor  INTEGER NOT NULL CHECK (amount_minor > 0),
+    PRIMARY KEY (card_id, currency, position)
+);
+
+-- The bank's standard fast-withdrawal amounts (other-bank cards, cards without their own).
+CREATE TABLE standard_presets (
+    currency      TEXT NOT NULL REFERENCES currencies(code),
+    position      INTEGER NOT NULL,
+    amount_minor  INTEGER NOT NULL CHECK (amount_minor > 0),
+    PRIMARY KEY (currency, position)
+);
+
+-- Per-transaction maxima by operation and currency. No row: no limit.
+CREATE TABLE limits (
+    operation                  TEXT NOT NULL,
+    currency                   TEXT NOT NULL REFERENCES currencies(code),
+    max_per_transaction_minor  INTEGER NOT NULL CHECK (max_per_transaction_minor > 0),
+    PRIMARY KEY (operation, currency)
+);
+
+-- One row per booked transaction. `account_id`, `amount_minor` and `currency` name the
+-- customer side (what a reversal is measured against); the postings are the truth.
+CREATE TABLE journal_entries (
+    id            INTEGER PRIMARY KEY,
+    kind          TEXT NOT NULL
+                  CHECK (kind IN ('opening', 'vault_load', 'withdrawal', 'deposit', 'reversal')),
+    booked_at     TEXT NOT NULL,
+    description   TEXT NOT NULL,
+    account_id    TEXT NOT NULL REFERENCES accounts(id),
+    amount_minor  INTEGER NOT NULL CHECK (amount_minor > 0),
+    currency      TEXT NOT NULL REFERENCES currencies(code),
+    reverses      INTEGER REFERENCES journal_entries(id),
+    terminal_id   TEXT,
+    CHECK ((kind = 'reversal') = (reverses IS NOT NULL))
+);
+CREATE INDEX journal_entries_reverses ON journal_entries(reverses);
+
+CREATE TABLE postings (
+    id            INTEGER PRIMARY KEY,
+    entry_id      INTEGER NOT NULL REFERENCES journal_entries(id),
+    account_id    TEXT NOT NULL REFERENCES accounts(id),
+    amount_minor  INTEGER NOT NULL CHECK (amount_minor <> 0),
+    currency      TEXT NOT NULL REFERENCES currencies(code)
+);
+CREATE INDEX postings_account ON postings(account_id);
+CREATE INDEX postings_entry ON postings(entry_id);
+
+CREATE TRIGGER postings_currency_of_account BEFORE INSERT ON postings
+WHEN NEW.currency IS NOT (SELECT currency FROM accounts WHERE id = NEW.account_id)
+BEGIN SELECT RAISE(ABORT, 'posting currency differs from its account'); END;
+CREATE TRIGGER postings_no_update BEFORE UPDATE ON postings
+BEGIN SELECT RAISE(ABORT, 'postings are append-only'); END;
+CREATE TRIGGER postings_no_delete BEFORE DELETE ON postings
+BEGIN SELECT RAISE(ABORT, 'postings are append-only'); END;
+CREATE TRIGGER journal_entries_no_update BEFORE UPDATE ON journal_entries
+BEGIN SELECT RAISE(ABORT, 'journal entries are append-only'); END;
+CREATE TRIGGER journal_entries_no_delete BEFORE DELETE ON journal_entries
+BEGIN SELECT RAISE(ABORT, 'journal entries are append-only'); END;
+
+-- Every money-moving request, by idempotency key, with its outcome: either the entry it
+-- booked (and the balance it answered) or the refusal it answered. A retry with the same
+-- key gets the same answer; nothing is booked twice. `fingerprint` is a hash of the
+-- request (card token, account, amount), so a key reused for a different request is caught.
+CREATE TABLE requests (
+    idempotency_key       TEXT PRIMARY KEY,
+    op                    TEXT NOT NULL,
+    fingerprint           TEXT NOT NULL,
+    terminal_id           TEXT NOT NULL,
+    received_at           TEXT NOT NULL,
+    entry_id              INTEGER UNIQUE REFERENCES journal_entries(id),
+    result_balance_minor  INTEGER,
+    result_currency       TEXT REFERENCES currencies(code),
+    refusal_code          TEXT,
+    refusal_message       TEXT,
+    CHECK ((entry_id IS NULL) <> (refusal_code IS NULL)),
+    CHECK ((entry_id IS NULL) = (result_balance_minor IS NULL))
+);
+"#;
+
+/// Version 2: the outbox of messages (receipts by e-mail, later SMS) waiting to be sent.
+/// `recipient` is the full address; answers to the terminal only ever show it masked.
+const V2: &str = r#"
+CREATE TABLE outbox (
+    id          INTEGER PRIMARY KEY,
+    channel     TEXT NOT NULL CHECK (channel IN ('email', 'sms')),
+    recipient   TEXT NOT NULL CHECK (length(recipient) > 0),
+    subject     TEXT NOT NULL DEFAULT '',
+    body        TEXT NOT NULL,
+    created_at  TEXT NOT NULL
+);
+"#;
+
+/// All migrations, in order. Append only: never edit one that has shipped.
+const MIGRATIONS: &[&str] = &[V1, V2];
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Brings the database up to [`SCHEMA_VERSION`].
+pub(crate) fn migrate(conn: &mut Connection) -> Result<(), BankError> {
+    migrate_to(conn, SCHEMA_VERSION)
+}
+
+/// The database's schema version (`PRAGMA user_version`).
+pub(crate) fn version(conn: &Connection) -> Result<i64, BankError> {
+    Ok(conn.pragma_query_value(None, "user_version", |row| row.get(0))?)
+}
+
+/// Brings the database up to `target` (at most [`SCHEMA_VERSION`]); tests use a lower
+/// target to write databases as older builds did.
+pub(crate) fn migrate_to(conn: &mut Connection, target: i64) -> Result<(), BankError> {
+    let current = version(conn)?;
+    if current > SCHEMA_VERSION {
+        return Err(BankError::SchemaTooNew {
+            found: current,
+            known: SCHEMA_VERSION,
+        });
+    }
+    for (version, sql) in (1_i64..)
+        .zip(MIGRATIONS.iter())
+        .skip(current.max(0) as usize)
+        .take_while(|(version, _)| *version <= target)
+    {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", version)?;
+        tx.commit()?;
+    }
+    Ok(())
+}

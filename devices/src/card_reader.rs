@@ -1,0 +1,289 @@
+//! The simulated motorised card reader: holds at most one card, ejects it to the slot or
+//! retains it in the bin.
+//!
+//! | command  | args | answers                                  |
+//! |----------|------|------------------------------------------|
+//! | `eject`  | –    | `card_presented` or `fault {code}`       |
+//! | `retain` | –    | `card_retained` or `fault {code}`        |
+//!
+//! Customer actions: [`SimCardReader::insert`] → `card_inserted {pan: secret,
+//! masked_pan: text}`; [`SimCardReader::take`] → `card_taken`.
+//! Fault codes of its own: `no_card` (eject/retain with no card in the reader).
+
+use atmflow_engine::ports::{Device, DeviceClass, DeviceCommand, DeviceEvent};
+use atmflow_engine::value::{Secret, Value};
+
+use crate::SimError;
+use crate::args::{fault, unknown_command};
+
+const CLASS: DeviceClass = DeviceClass::CardReader;
+
+/// Where the card is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum CardState {
+    Empty,
+    /// Inside the reader.
+    Inside(Secret),
+    /// Ejected, waiting in the slot for the customer.
+    Presented(Secret),
+}
+
+/// A simulated card reader.
+#[derive(Debug)]
+pub struct SimCardReader {
+    state: CardState,
+    retained: u32,
+    fault: Option<String>,
+}
+
+impl Default for SimCardReader {
+    fn default() -> Self {
+        SimCardReader::new()
+    }
+}
+
+impl SimCardReader {
+    pub fn new() -> SimCardReader {
+        SimCardReader {
+            state: CardState::Empty,
+            retained: 0,
+            fault: None,
+        }
+    }
+
+    /// The customer inserts a card with number `pan` (12 to 19 digits; spaces are
+    /// ignored). Answers `card_inserted {pan: secret, masked_pan: text}`, or the fault
+    /// event when the reader is faulted (the card is then not taken in).
+    pub fn insert(&mut self, pan: &str) -> Result<DeviceEvent, SimError> {
+        if self.state != CardState::Empty {
+            return Err(SimError::CardAlreadyInserted);
+        }
+        let digits: String = pan.chars().filter(|c| !c.is_whitespace()).collect();
+        if !(12..=19).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(SimError::InvalidPan);
+        }
+        if let Some(code) = &self.fault {
+            return Ok(fault(CLASS, code));
+        }
+        let masked = mask_pan(&digits);
+        self.state = CardState::Inside(Secret::new(digits.clone()));
+        Ok(DeviceEvent::new(CLASS, "card_inserted")
+            .with("pan", Value::Secret(Secret::new(digits)))
+            .with("masked_pan", Value::text(masked)))
+    }
+
+    /// The customer takes the card from the slot. `card_taken` only when the card was
+    /// presented (ejected); otherwise nothing happens.
+    pub fn take(&mut self) -> Option<DeviceEvent> {
+        match self.state {
+            CardState::Presented(_) => {
+                self.state = CardState::Empty;
+                Some(DeviceEvent::new(CLASS, "card_taken"))
+            }
+            _ => None,
+        }
+    }
+
+    /// Injects a fault (`Some("reader_fault")`): every command then answers
+    /// `fault {code}`. `None` clears it.
+    pub fn set_fault(&mut self, code: Option<&str>) {
+        self.fault = code.map(str::to_string);
+    }
+
+    pub fn fault(&self) -> Option<&str> {
+        self.fault.as_deref()
+    }
+
+    /// Whether a card is in the reader or waiting in its slot.
+    pub fn has_card(&self) -> bool {
+        self.state != CardState::Empty
+    }
+
+    /// Whether the card is ejected and waiting in the slot.
+    pub fn card_presented(&self) -> bool {
+        matches!(self.state, CardState::Presented(_))
+    }
+
+    /// How many cards were retained in the bin.
+    pub fn retained_count(&self) -> u32 {
+        self.retained
+    }
+
+    fn eject(&mut self) -> DeviceEvent {
+        match std::mem::replace(&mut self.state, CardState::Empty) {
+            CardState::Inside(pan) | CardState::Presented(pan) => {
+                self.state = CardState::Presented(pan);
+                DeviceEvent::new(CLASS, "card_presented")
+            }
+            CardState::Empty => fault(CLASS, "no_card"),
+        }
+    }
+
+    /// Retains the card, also one waiting in the slot (pulled back in).
+    fn retain(&mut self) -> DeviceEvent {
+        match std::mem::replace(&mut self.state, CardState::Empty) {
+            CardState::Inside(_) | CardState::Presented(_) => {
+                self.retained = self.retained.saturating_add(1);
+                DeviceEvent::new(CLASS, "card_retained")
+            }
+            CardState::Empty => fault(CLASS, "no_card"),
+        }
+    }
+}
+
+impl Device for SimCardReader {
+    fn class(&self) -> DeviceClass {
+        CLASS
+    }
+
+    fn execute(&mut self, command: &DeviceCommand) -> Vec<DeviceEvent> {
+        if !matches!(command.command.as_str(), "eject" | "retain") {
+            return unknown_command(CLASS);
+        }
+        if let Some(code) = &self.fault {
+            return vec![fault(CLASS, code)];
+        }
+        match command.command.as_str() {
+            "eject" => vec![self.eject()],
+            _ => vec![self.retain()],
+        }
+    }
+}
+
+/// First 6 digits, then `*`s, then the last 4: `418000******1234`.
+pub fn mask_pan(pan: &str) -> String {
+    let chars: Vec<char> = pan.chars().collect();
+    if chars.len() <= 10 {
+        return "*".repeat(chars.len());
+    }
+    let head: String = chars[..6].iter().collect();
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("{head}{}{tail}", "*".repeat(chars.len() - 10))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::args::test_support::{cmd, fault_code};
+
+    const PAN: &str = "4180001234561234";
+
+    #[test]
+    fn insert_reports_secret_pan_and_masked_pan() {
+        let mut reader = SimCardReader::new();
+        let event = reader.insert(PAN).expect("inserted");
+        assert_eq!(event.event, "card_inserted");
+        assert_eq!(
+            event
+                .data
+                .get("pan")
+                .and_then(Value::as_secret)
+                .map(Secret::expose),
+            Some(PAN)
+        );
+        assert_eq!(
+            event.data.get("masked_pan").and_then(Value::as_text),
+            Some("418000******1234")
+        );
+        assert!(!format!("{event:?}").contains(PAN));
+        assert!(reader.has_card());
+        assert!(!reader.card_presented());
+    }
+
+    #[test]
+    fn second_card_and_bad_numbers_are_refused() {
+        let mut reader = SimCardReader::new();
+        assert_eq!(reader.insert("12345"), Err(SimError::InvalidPan));
+        assert_eq!(reader.insert("41800012345612ab"), Err(SimError::InvalidPan));
+        reader
+            .insert("4180 0012 3456 1234")
+            .expect("spaces are ignored");
+        assert_eq!(reader.insert(PAN), Err(SimError::CardAlreadyInserted));
+    }
+
+    #[test]
+    fn eject_presents_and_take_empties() {
+        let mut reader = SimCardReader::new();
+        assert_eq!(reader.take(), None);
+        reader.insert(PAN).expect("inserted");
+        assert_eq!(reader.take(), None, "card not presented yet");
+        let events = reader.execute(&cmd(CLASS, "eject", &[]));
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].event, "card_presented");
+        assert!(reader.card_presented());
+        assert_eq!(
+            reader.insert(PAN),
+            Err(SimError::CardAlreadyInserted),
+            "slot occupied"
+        );
+        let taken = reader.take().expect("taken");
+        assert_eq!(taken.event, "card_taken");
+        assert!(!reader.has_card());
+        assert_eq!(reader.take(), None);
+    }
+
+    #[test]
+    fn retain_keeps_cards_and_counts_them() {
+        let mut reader = SimCardReader::new();
+        reader.insert(PAN).expect("inserted");
+        let events = reader.execute(&cmd(CLASS, "retain", &[]));
+        assert_eq!(events[0].event, "card_retained");
+        assert!(!reader.has_card());
+        // A presented card that is not taken can be pulled back and retained.
+        reader.insert(PAN).expect("inserted");
+        reader.execute(&cmd(CLASS, "eject", &[]));
+        let events = reader.execute(&cmd(CLASS, "retain", &[]));
+        assert_eq!(events[0].event, "card_retained");
+        assert_eq!(reader.retained_count(), 2);
+        assert_eq!(reader.take(), None);
+    }
+
+    #[test]
+    fn commands_without_card_fault() {
+        let mut reader = SimCardReader::new();
+        let events = reader.execute(&cmd(CLASS, "eject", &[]));
+        assert_eq!(fault_code(&events[0]), Some("no_card"));
+        let events = reader.execute(&cmd(CLASS, "retain", &[]));
+        assert_eq!(fault_code(&events[0]), Some("no_card"));
+    }
+
+    #[test]
+    fn injected_fault_answers_every_command() {
+        let mut reader = SimCardReader::new();
+        reader.insert(PAN).expect("inserted");
+        reader.set_fault(Some("reader_fault"));
+        for name in ["eject", "retain"] {
+            let events = reader.execute(&cmd(CLASS, name, &[]));
+            assert_eq!(events.len(), 1);
+            assert_eq!(fault_code(&events[0]), Some("reader_fault"));
+        }
+        assert!(reader.has_card(), "faulted commands change nothing");
+        reader.set_fault(None);
+        assert_eq!(
+            reader.execute(&cmd(CLASS, "eject", &[]))[0].event,
+            "card_presented"
+        );
+    }
+
+    #[test]
+    fn faulted_reader_refuses_the_card() {
+        let mut reader = SimCardReader::new();
+        reader.set_fault(Some("reader_fault"));
+        let event = reader.insert(PAN).expect("answered");
+        assert_eq!(fault_code(&event), Some("reader_fault"));
+        assert!(!reader.has_card());
+    }
+
+    #[test]
+    fn unknown_command_faults() {
+        let mut reader = SimCardReader::new();
+        let events = reader.execute(&cmd(CLASS, "shred", &[]));
+        assert_eq!(fault_code(&events[0]), Some("unknown_command"));
+    }
+
+    #[test]
+    fn masking() {
+        assert_eq!(mask_pan("123456789012"), "123456**9012");
+        assert_eq!(mask_pan("1234567890123456789"), "123456*********6789");
+    }
+}

@@ -1,0 +1,175 @@
+//! What a customer (or a technician) does at the terminal, as values: insert a card,
+//! type on the keypad, press a button, take cash... The headless console and the scenario
+//! runner both turn their input into [`Action`]s and perform them the same way.
+
+use std::str::FromStr;
+
+use atmflow_bank::Bank;
+use atmflow_devices::SimDevices;
+use atmflow_engine::interp::Event;
+use atmflow_engine::ports::DeviceClass;
+use atmflow_engine::terminal::Terminal;
+use atmflow_engine::value::Currency;
+use chrono::NaiveDateTime;
+use rust_decimal::Decimal;
+
+pub type SimTerminal = Terminal<Bank, SimDevices>;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    InsertCard(String),
+    /// Keys on the keypad or the virtual keyboard, into the focused input.
+    Type(String),
+    Backspace,
+    Clear,
+    Focus(String),
+    /// A screen button by id (`confirm`, `preset.2`), or by its number on the screen.
+    Press(String),
+    Language(String),
+    TakeCard,
+    TakeCash,
+    TakeNotes,
+    InsertNotes {
+        currency: String,
+        notes: Vec<(Decimal, u32)>,
+    },
+    SuspectNote,
+    ScanQr(String),
+    Fault {
+        device: String,
+        code: String,
+    },
+    ClearFaults,
+}
+
+/// Why an action could not be done; said to the user, never containing a secret.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{0}")]
+pub struct ActionError(pub String);
+
+/// `1000x5 500x2` into note counts.
+pub fn parse_notes(words: &[&str]) -> Result<Vec<(Decimal, u32)>, ActionError> {
+    words
+        .iter()
+        .map(|w| {
+            let (d, c) = w.split_once('x').unwrap_or((w, "1"));
+            let d = Decimal::from_str(d).map_err(|_| {
+                ActionError(format!(
+                    "`{w}`: write notes as DENOMINATIONxCOUNT, e.g. 1000x5"
+                ))
+            })?;
+            let c = c
+                .parse::<u32>()
+                .map_err(|_| ActionError(format!("`{w}`: the count must be a whole number")))?;
+            Ok((d, c))
+        })
+        .collect()
+}
+
+/// Performs an action at time `now`.
+pub fn perform(
+    t: &mut SimTerminal,
+    action: &Action,
+    now: NaiveDateTime,
+) -> Result<(), ActionError> {
+    let dev = |e: atmflow_engine::ports::DeviceEvent| Event::Device(e);
+    match action {
+        Action::InsertCard(pan) => {
+            let ev = t
+                .devices
+                .card_reader
+                .insert(pan)
+                .map_err(|e| ActionError(e.to_string()))?;
+            t.dispatch(dev(ev), now);
+        }
+        Action::Type(text) => t.dispatch(Event::Type { text: text.clone() }, now),
+        Action::Backspace => t.dispatch(Event::Backspace, now),
+        Action::Clear => t.dispatch(Event::Clear, now),
+        Action::Focus(input) => t.dispatch(
+            Event::Focus {
+                input: input.clone(),
+            },
+            now,
+        ),
+        Action::Language(code) => t.dispatch(Event::Language { code: code.clone() }, now),
+        Action::Press(key) => {
+            let view = t
+                .view()
+                .ok_or_else(|| ActionError("no screen is shown".into()))?;
+            let button =
+                atmflow_devices::text_display::button_for_key(view, key).ok_or_else(|| {
+                    let ids: Vec<&str> = view.buttons.iter().map(|b| b.id.as_str()).collect();
+                    ActionError(format!(
+                        "the screen {} has no button `{key}` (buttons: {})",
+                        view.id,
+                        ids.join(", ")
+                    ))
+                })?;
+            let id = button.id.clone();
+            t.dispatch(Event::Button { id }, now);
+        }
+        Action::TakeCard => {
+            let ev = t
+                .devices
+                .card_reader
+                .take()
+                .ok_or_else(|| ActionError("no card is waiting to be taken".into()))?;
+            t.dispatch(dev(ev), now);
+        }
+        Action::TakeCash => {
+            let ev = t
+                .devices
+                .cash_dispenser
+                .take_cash()
+                .ok_or_else(|| ActionError("no cash is presented".into()))?;
+            t.dispatch(dev(ev), now);
+        }
+        Action::TakeNotes => {
+            let ev = t
+                .devices
+                .cash_acceptor
+                .take_returned_notes()
+                .ok_or_else(|| ActionError("no notes are waiting to be taken".into()))?;
+            t.dispatch(dev(ev), now);
+        }
+        Action::InsertNotes { currency, notes } => {
+            let cur = Currency::new(currency)
+                .ok_or_else(|| ActionError(format!("`{currency}` is not a currency code")))?;
+            let ev = t
+                .devices
+                .cash_acceptor
+                .insert_notes(notes, &cur)
+                .map_err(|e| ActionError(e.to_string()))?;
+            t.dispatch(dev(ev), now);
+        }
+        Action::SuspectNote => {
+            let ev = t
+                .devices
+                .cash_acceptor
+                .insert_suspect_note()
+                .map_err(|e| ActionError(e.to_string()))?;
+            t.dispatch(dev(ev), now);
+        }
+        Action::ScanQr(payload) => {
+            let ev = t
+                .devices
+                .qr_reader
+                .scan(payload)
+                .map_err(|e| ActionError(e.to_string()))?;
+            t.dispatch(dev(ev), now);
+        }
+        Action::Fault { device, code } => {
+            let class = DeviceClass::from_name(device).ok_or_else(|| {
+                ActionError(format!(
+                    "`{device}` is not a device; devices: {}",
+                    DeviceClass::ALL.map(|c| c.name()).join(", ")
+                ))
+            })?;
+            t.devices
+                .inject_fault(class, code)
+                .map_err(|e| ActionError(e.to_string()))?;
+        }
+        Action::ClearFaults => t.devices.clear_faults(),
+    }
+    Ok(())
+}

@@ -1,0 +1,490 @@
+//! The scenario runner: scripted customer sessions with expectations, run headless
+//! against the real interpreter, the real flows, simulated devices and a fresh demo bank.
+//!
+//! A scenario file holds a list of scenarios; each is a list of steps, each step either an
+//! action (`press: confirm`) or an expectation (`expect_screen: withdrawal/confirm`).
+//! `docs/scenarios.md` documents the format. After every scenario the runner also checks
+//! that the ledger balances and that no card number or typed secret reached the journal.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use atmflow_bank::Bank;
+use atmflow_devices::SimDevices;
+use atmflow_devices::text_display::render_text;
+use atmflow_engine::journal::Journal;
+use atmflow_engine::program::Program;
+use atmflow_engine::terminal::Terminal;
+use atmflow_engine::value::{Currency, Money};
+use chrono::{Duration, NaiveDate, NaiveDateTime};
+use rust_decimal::Decimal;
+use serde::Deserialize;
+
+use crate::actions::{Action, SimTerminal, parse_notes, perform};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioFile {
+    pub scenarios: Vec<Scenario>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    pub name: String,
+    pub steps: Vec<Step>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Notes {
+    pub currency: String,
+    /// `1000x5 500x2`
+    pub notes: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaultSpec {
+    pub device: String,
+    pub code: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ButtonSpec {
+    pub id: String,
+    pub enabled: Option<bool>,
+    /// A text the disabled button's reason contains.
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BalanceSpec {
+    pub account: String,
+    /// The balance, e.g. `245000 ALL`.
+    pub equals: Option<String>,
+    /// The change since the scenario started, e.g. `-5000 ALL`.
+    pub changed_by: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommandSpec {
+    pub device: String,
+    pub command: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Step {
+    InsertCard(String),
+    Type(String),
+    Backspace,
+    Clear,
+    Focus(String),
+    Press(String),
+    Language(String),
+    TakeCard,
+    TakeCash,
+    TakeNotes,
+    InsertNotes(Notes),
+    SuspectNote,
+    ScanQr(String),
+    Fault(FaultSpec),
+    ClearFaults,
+    /// Seconds pass; screen timeouts fire.
+    Wait(u32),
+    ExpectScreen(String),
+    ExpectText(String),
+    ExpectNoText(String),
+    ExpectButton(ButtonSpec),
+    ExpectNoButton(String),
+    ExpectBalance(BalanceSpec),
+    ExpectCommand(CommandSpec),
+    ExpectNoCommand(CommandSpec),
+    /// How the last finished session ended (`done`, `timeout`, ...).
+    ExpectOutcome(String),
+    ExpectCardRetained(bool),
+    /// A printed receipt contains this text.
+    ExpectReceipt(String),
+    ExpectReceipts(usize),
+    /// Total cash that left the dispenser in this scenario, e.g. `5000 ALL`.
+    ExpectDispensed(String),
+    /// Total cash stored by the acceptor, e.g. `3000 ALL`.
+    ExpectStored(String),
+    ExpectJournal(String),
+}
+
+/// The result of one scenario.
+#[derive(Debug)]
+pub struct ScenarioResult {
+    pub file: String,
+    pub name: String,
+    pub failure: Option<String>,
+}
+
+/// Runs every scenario of a file against `program`.
+pub fn run_file(path: &Path, program: &Arc<Program>) -> Vec<ScenarioResult> {
+    let file = path.display().to_string();
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => {
+            return vec![ScenarioResult {
+                file,
+                name: "(file)".into(),
+                failure: Some(format!("cannot read: {e}")),
+            }];
+        }
+    };
+    let parsed: ScenarioFile = match serde_saphyr::from_str(&text) {
+        Ok(p) => p,
+        Err(e) => {
+            return vec![ScenarioResult {
+                file,
+                name: "(file)".into(),
+                failure: Some(format!("not a scenario file: {e}")),
+            }];
+        }
+    };
+    parsed
+        .scenarios
+        .iter()
+        .map(|s| ScenarioResult {
+            file: file.clone(),
+            name: s.name.clone(),
+            failure: run_scenario(s, program).err(),
+        })
+        .collect()
+}
+
+/// The fixed time every scenario starts at, so runs are repeatable.
+pub fn scenario_start() -> NaiveDateTime {
+    NaiveDate::from_ymd_opt(2026, 11, 25)
+        .and_then(|d| d.and_hms_opt(10, 0, 0))
+        .unwrap_or_default()
+}
+
+fn money(text: &str) -> Result<Money, String> {
+    let (a, c) = text
+        .trim()
+        .rsplit_once(' ')
+        .ok_or_else(|| format!("`{text}`: write money as `5000 ALL`"))?;
+    let amount = Decimal::from_str(a.trim()).map_err(|_| format!("`{text}`: bad amount"))?;
+    let cur = Currency::new(c).ok_or_else(|| format!("`{text}`: bad currency"))?;
+    Ok(Money::new(amount, cur))
+}
+
+fn screen_text(t: &SimTerminal) -> String {
+    t.view()
+        .map(render_text)
+        .unwrap_or_else(|| "(no screen)".into())
+}
+
+/// Runs one scenario; `Err` says which step failed and what the screen showed.
+pub fn run_scenario(s: &Scenario, program: &Arc<Program>) -> Result<(), String> {
+    let bank = Bank::open_in_memory().map_err(|e| format!("demo bank: {e}"))?;
+    let mut now = scenario_start();
+    let mut t = Terminal::new(
+        program.clone(),
+        bank,
+        SimDevices::new(),
+        Journal::in_memory(),
+        "T001",
+        now,
+    );
+    let mut start_balances: BTreeMap<String, Money> = BTreeMap::new();
+    for step in &s.steps {
+        if let Step::ExpectBalance(b) = step
+            && !start_balances.contains_key(&b.account)
+        {
+            let m = t
+                .host
+                .balance_of(&b.account)
+                .map_err(|e| format!("account {}: {e}", b.account))?;
+            start_balances.insert(b.account.clone(), m);
+        }
+    }
+    let mut secrets_typed: Vec<String> = Vec::new();
+    let mut pans: Vec<String> = Bank::demo_cards().into_iter().map(|c| c.number).collect();
+
+    for (i, step) in s.steps.iter().enumerate() {
+        let fail = |msg: String, t: &SimTerminal| {
+            Err(format!(
+                "step {} ({step:?}): {msg}\n{}",
+                i + 1,
+                screen_text(t)
+            ))
+        };
+        let action = match step {
+            Step::InsertCard(p) => {
+                pans.push(p.clone());
+                Some(Action::InsertCard(p.clone()))
+            }
+            Step::Type(x) => {
+                if t.session().focused_input_is_secret() {
+                    secrets_typed.push(x.clone());
+                }
+                Some(Action::Type(x.clone()))
+            }
+            Step::Backspace => Some(Action::Backspace),
+            Step::Clear => Some(Action::Clear),
+            Step::Focus(x) => Some(Action::Focus(x.clone())),
+            Step::Press(x) => Some(Action::Press(x.clone())),
+            Step::Language(x) => Some(Action::Language(x.clone())),
+            Step::TakeCard => Some(Action::TakeCard),
+            Step::TakeCash => Some(Action::TakeCash),
+            Step::TakeNotes => Some(Action::TakeNotes),
+            Step::InsertNotes(n) => {
+                let words: Vec<&str> = n.notes.split_whitespace().collect();
+                match parse_notes(&words) {
+                    Ok(notes) => Some(Action::InsertNotes {
+                        currency: n.currency.clone(),
+                        notes,
+                    }),
+                    Err(e) => return fail(e.0, &t),
+                }
+            }
+            Step::SuspectNote => Some(Action::SuspectNote),
+            Step::ScanQr(p) => Some(Action::ScanQr(p.clone())),
+            Step::Fault(f) => Some(Action::Fault {
+                device: f.device.clone(),
+                code: f.code.clone(),
+            }),
+            Step::ClearFaults => Some(Action::ClearFaults),
+            _ => None,
+        };
+        if let Some(a) = action {
+            if let Err(e) = perform(&mut t, &a, now) {
+                return fail(e.0, &t);
+            }
+            continue;
+        }
+        let check = expect(step, &mut t, &mut now, &start_balances);
+        if let Err(msg) = check {
+            return fail(msg, &t);
+        }
+    }
+
+    // What every scenario must also hold.
+    if !t.host.ledger_is_balanced().map_err(|e| e.to_string())? {
+        return Err("the ledger does not sum to zero after the scenario".into());
+    }
+    for line in t.journal().lines() {
+        for pan in &pans {
+            if line.contains(pan.as_str()) {
+                return Err("a full card number reached the journal".into());
+            }
+        }
+        for secret in &secrets_typed {
+            if line.contains(&format!("\"{secret}\"")) || line.contains(&format!(":{secret}")) {
+                return Err("a typed secret (PIN or code) reached the journal".into());
+            }
+        }
+    }
+    if let Some(e) = t.journal_error() {
+        return Err(format!("the journal could not be written: {e}"));
+    }
+    Ok(())
+}
+
+fn journal_records(t: &SimTerminal) -> Vec<serde_json::Value> {
+    t.journal()
+        .lines()
+        .iter()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect()
+}
+
+fn command_sent(t: &SimTerminal, c: &CommandSpec) -> bool {
+    journal_records(t).iter().any(|r| {
+        r["record"] == "effect"
+            && r["effect"]["kind"] == "device"
+            && r["effect"]["device"] == c.device.as_str()
+            && r["effect"]["command"] == c.command.as_str()
+    })
+}
+
+fn expect(
+    step: &Step,
+    t: &mut SimTerminal,
+    now: &mut NaiveDateTime,
+    start_balances: &BTreeMap<String, Money>,
+) -> Result<(), String> {
+    match step {
+        Step::Wait(secs) => {
+            // Step through the wait one second at a time so chained timeouts fire in turn.
+            for _ in 0..*secs {
+                *now += Duration::seconds(1);
+                t.tick(*now);
+            }
+            Ok(())
+        }
+        Step::ExpectScreen(id) => {
+            let shown = t.view().map(|v| v.id.clone()).unwrap_or_default();
+            if &shown == id {
+                Ok(())
+            } else {
+                Err(format!("expected the screen {id}, but {shown} is shown"))
+            }
+        }
+        Step::ExpectText(x) => {
+            if screen_text(t).contains(x.as_str()) {
+                Ok(())
+            } else {
+                Err(format!("expected the text {x:?} on the screen"))
+            }
+        }
+        Step::ExpectNoText(x) => {
+            if screen_text(t).contains(x.as_str()) {
+                Err(format!("the text {x:?} should not be on the screen"))
+            } else {
+                Ok(())
+            }
+        }
+        Step::ExpectButton(b) => {
+            let view = t.view().ok_or("no screen is shown")?;
+            let button = view
+                .buttons
+                .iter()
+                .find(|x| x.id == b.id)
+                .ok_or_else(|| format!("no button `{}`", b.id))?;
+            if let Some(en) = b.enabled
+                && button.enabled != en
+            {
+                return Err(format!(
+                    "button `{}` is {}",
+                    b.id,
+                    if button.enabled {
+                        "enabled"
+                    } else {
+                        "disabled"
+                    }
+                ));
+            }
+            if let Some(r) = &b.reason
+                && !button.reason.as_deref().unwrap_or("").contains(r.as_str())
+            {
+                return Err(format!(
+                    "button `{}` gives the reason {:?}, not one with {r:?}",
+                    b.id, button.reason
+                ));
+            }
+            Ok(())
+        }
+        Step::ExpectNoButton(id) => {
+            let view = t.view().ok_or("no screen is shown")?;
+            if view.buttons.iter().any(|b| &b.id == id) {
+                Err(format!("the button `{id}` should not be shown"))
+            } else {
+                Ok(())
+            }
+        }
+        Step::ExpectBalance(b) => {
+            let now_balance = t
+                .host
+                .balance_of(&b.account)
+                .map_err(|e| format!("account {}: {e}", b.account))?;
+            if let Some(eq) = &b.equals {
+                let want = money(eq)?;
+                if now_balance != want && now_balance.amount != want.amount {
+                    return Err(format!(
+                        "balance of {} is {now_balance}, expected {want}",
+                        b.account
+                    ));
+                }
+            }
+            if let Some(by) = &b.changed_by {
+                let want = money(by)?;
+                let start = start_balances
+                    .get(&b.account)
+                    .ok_or("no starting balance was recorded")?;
+                let change = now_balance.amount - start.amount;
+                if change != want.amount || now_balance.currency != want.currency {
+                    return Err(format!(
+                        "balance of {} changed by {change} {}, expected {want}",
+                        b.account, now_balance.currency
+                    ));
+                }
+            }
+            Ok(())
+        }
+        Step::ExpectCommand(c) => {
+            if command_sent(t, c) {
+                Ok(())
+            } else {
+                Err(format!("no {}.{} command was sent", c.device, c.command))
+            }
+        }
+        Step::ExpectNoCommand(c) => {
+            if command_sent(t, c) {
+                Err(format!("a {}.{} command was sent", c.device, c.command))
+            } else {
+                Ok(())
+            }
+        }
+        Step::ExpectOutcome(o) => match t.outcomes().last() {
+            Some(last) if last == o => Ok(()),
+            other => Err(format!(
+                "the last session ended with {other:?}, expected {o:?}"
+            )),
+        },
+        Step::ExpectCardRetained(r) => {
+            let retained = t.devices.card_reader.retained_count() > 0;
+            if retained == *r {
+                Ok(())
+            } else {
+                Err(format!("card retained: {retained}, expected {r}"))
+            }
+        }
+        Step::ExpectReceipt(x) => {
+            if t.devices
+                .receipt_printer
+                .receipts()
+                .iter()
+                .any(|r| r.iter().any(|l| l.contains(x.as_str())))
+            {
+                Ok(())
+            } else {
+                Err(format!("no printed receipt contains {x:?}"))
+            }
+        }
+        Step::ExpectReceipts(n) => {
+            let got = t.devices.receipt_printer.receipts().len();
+            if got == *n {
+                Ok(())
+            } else {
+                Err(format!("{got} receipts were printed, expected {n}"))
+            }
+        }
+        Step::ExpectDispensed(m) => {
+            let want = money(m)?;
+            let got = t.devices.cash_dispenser.total_dispensed(&want.currency);
+            if got.amount == want.amount {
+                Ok(())
+            } else {
+                Err(format!("{got} was dispensed, expected {want}"))
+            }
+        }
+        Step::ExpectStored(m) => {
+            let want = money(m)?;
+            let got = t.devices.cash_acceptor.stored_total(&want.currency);
+            if got.amount == want.amount {
+                Ok(())
+            } else {
+                Err(format!("{got} was stored, expected {want}"))
+            }
+        }
+        Step::ExpectJournal(x) => {
+            if t.journal().lines().iter().any(|l| l.contains(x.as_str())) {
+                Ok(())
+            } else {
+                Err(format!("the journal has no record with {x:?}"))
+            }
+        }
+        _ => Ok(()),
+    }
+}
