@@ -4,7 +4,7 @@
 
 use std::str::FromStr;
 
-use atmflow_bank::Bank;
+use crate::host::SimHost;
 use atmflow_devices::SimDevices;
 use atmflow_engine::interp::Event;
 use atmflow_engine::ports::DeviceClass;
@@ -13,7 +13,7 @@ use atmflow_engine::value::Currency;
 use chrono::NaiveDateTime;
 use rust_decimal::Decimal;
 
-pub type SimTerminal = Terminal<Bank, SimDevices>;
+pub type SimTerminal = Terminal<SimHost, SimDevices>;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
@@ -40,6 +40,13 @@ pub enum Action {
         code: String,
     },
     ClearFaults,
+    /// The host link goes down (true) or comes back (false).
+    HostOffline(bool),
+    /// The host refuses the next request for an operation with a code: `withdraw declined`.
+    HostRefuse {
+        op: String,
+        code: String,
+    },
 }
 
 /// Why an action could not be done; said to the user, never containing a secret.
@@ -170,6 +177,8 @@ pub fn perform(
                 .map_err(|e| ActionError(e.to_string()))?;
         }
         Action::ClearFaults => t.devices.clear_faults(),
+        Action::HostOffline(off) => t.host.offline = *off,
+        Action::HostRefuse { op, code } => t.host.refuse_next = Some((op.clone(), code.clone())),
     }
     Ok(())
 }

@@ -24,6 +24,7 @@ Commands (a button can also be pressed by its number or id alone):
   notes CUR 1000x5 500x2     insert notes      suspect     insert a suspect note
   scan PAYLOAD        scan a QR code          lang sq|en  switch the language
   fault DEVICE CODE   inject a device fault   faults off  clear every fault
+  host offline|online  the bank link down/up  host refuse OP CODE  refuse the next OP
   wait SECONDS        let time pass           screen      show the screen again
   cards               list the demo cards     help        this text
   quit";
@@ -113,6 +114,19 @@ pub fn parse_command(line: &str) -> Result<Command, ActionError> {
             })
         }
         "faults" => Command::Act(Action::ClearFaults),
+        "host" => match (words.get(1).copied(), words.get(2), words.get(3)) {
+            (Some("offline"), _, _) => Command::Act(Action::HostOffline(true)),
+            (Some("online"), _, _) => Command::Act(Action::HostOffline(false)),
+            (Some("refuse"), Some(op), Some(code)) => Command::Act(Action::HostRefuse {
+                op: op.to_string(),
+                code: code.to_string(),
+            }),
+            _ => {
+                return Err(ActionError(
+                    "usage: host offline|online|refuse OP CODE".into(),
+                ));
+            }
+        },
         "wait" => {
             need(1, "wait SECONDS")?;
             Command::Wait(

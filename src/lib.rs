@@ -5,6 +5,7 @@
 pub mod actions;
 pub mod flows;
 pub mod headless;
+pub mod host;
 pub mod scenario;
 
 use std::path::{Path, PathBuf};

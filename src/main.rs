@@ -113,7 +113,7 @@ fn run() -> anyhow::Result<ExitCode> {
             eprintln!("Data: {} (bank.sqlite, journal.jsonl)", data.display());
             let terminal = Terminal::new(
                 Arc::new(program),
-                bank,
+                atmflow::host::SimHost::new(bank),
                 SimDevices::new(),
                 journal,
                 &terminal_id,

@@ -23,6 +23,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use crate::actions::{Action, SimTerminal, parse_notes, perform};
+use crate::host::SimHost;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -49,6 +50,13 @@ pub struct Notes {
 #[serde(deny_unknown_fields)]
 pub struct FaultSpec {
     pub device: String,
+    pub code: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RefuseSpec {
+    pub op: String,
     pub code: String,
 }
 
@@ -96,6 +104,10 @@ pub enum Step {
     ScanQr(String),
     Fault(FaultSpec),
     ClearFaults,
+    /// The host link goes down (true) or comes back (false).
+    HostOffline(bool),
+    /// The host refuses the next request for an operation: `{op: withdraw, code: declined}`.
+    HostRefuse(RefuseSpec),
     /// Seconds pass; screen timeouts fire.
     Wait(u32),
     ExpectScreen(String),
@@ -190,7 +202,7 @@ pub fn run_scenario(s: &Scenario, program: &Arc<Program>) -> Result<(), String> 
     let mut now = scenario_start();
     let mut t = Terminal::new(
         program.clone(),
-        bank,
+        SimHost::new(bank),
         SimDevices::new(),
         Journal::in_memory(),
         "T001",
@@ -203,6 +215,7 @@ pub fn run_scenario(s: &Scenario, program: &Arc<Program>) -> Result<(), String> 
         {
             let m = t
                 .host
+                .bank
                 .balance_of(&b.account)
                 .map_err(|e| format!("account {}: {e}", b.account))?;
             start_balances.insert(b.account.clone(), m);
@@ -255,6 +268,11 @@ pub fn run_scenario(s: &Scenario, program: &Arc<Program>) -> Result<(), String> 
                 code: f.code.clone(),
             }),
             Step::ClearFaults => Some(Action::ClearFaults),
+            Step::HostOffline(b) => Some(Action::HostOffline(*b)),
+            Step::HostRefuse(r) => Some(Action::HostRefuse {
+                op: r.op.clone(),
+                code: r.code.clone(),
+            }),
             _ => None,
         };
         if let Some(a) = action {
@@ -270,7 +288,12 @@ pub fn run_scenario(s: &Scenario, program: &Arc<Program>) -> Result<(), String> 
     }
 
     // What every scenario must also hold.
-    if !t.host.ledger_is_balanced().map_err(|e| e.to_string())? {
+    if !t
+        .host
+        .bank
+        .ledger_is_balanced()
+        .map_err(|e| e.to_string())?
+    {
         return Err("the ledger does not sum to zero after the scenario".into());
     }
     for line in t.journal().lines() {
@@ -386,6 +409,7 @@ fn expect(
         Step::ExpectBalance(b) => {
             let now_balance = t
                 .host
+                .bank
                 .balance_of(&b.account)
                 .map_err(|e| format!("account {}: {e}", b.account))?;
             if let Some(eq) = &b.equals {

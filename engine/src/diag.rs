@@ -169,7 +169,7 @@ pub struct Report {
 impl Report {
     pub fn new(diagnostic: Diagnostic, source: &SourceFile) -> Report {
         Report {
-            source: miette::NamedSource::new(source.path.to_string(), source.text.to_string()),
+            source: miette::NamedSource::new(&source.path, source.text.to_string()),
             diagnostic,
         }
     }

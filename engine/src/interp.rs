@@ -253,7 +253,7 @@ impl Session {
             flow,
             step,
         });
-        self.to_handler("fault", out);
+        self.run_handler("fault", out);
     }
 
     fn eval(
@@ -536,7 +536,7 @@ impl Session {
     }
 
     /// Calls the session handler for an event the step left unhandled.
-    fn to_handler(&mut self, which: &str, out: &mut Vec<Effect>) {
+    fn run_handler(&mut self, which: &str, out: &mut Vec<Effect>) {
         let handler = match which {
             "timeout" => self.program.handlers.timeout.clone(),
             "eject" => self.program.handlers.eject.clone(),
@@ -588,7 +588,7 @@ impl Session {
                         ("message", Value::text(message.clone())),
                     ]);
                     if !self.deliver(code, data, out) {
-                        self.to_handler("unavailable", out);
+                        self.run_handler("unavailable", out);
                     }
                 }
                 HostReply::Unavailable { message } => {
@@ -597,7 +597,7 @@ impl Session {
                         ("message", Value::text(message.clone())),
                     ]);
                     if !self.deliver("unavailable", data, out) {
-                        self.to_handler("unavailable", out);
+                        self.run_handler("unavailable", out);
                     }
                 }
             },
@@ -607,13 +607,13 @@ impl Session {
                 }
                 let data = Value::Record(ev.data.clone());
                 if !self.deliver(&ev.event, data, out) && ev.event == "fault" {
-                    self.to_handler("fault", out);
+                    self.run_handler("fault", out);
                 }
             }
-            (StepKind::Device { .. }, Event::Button { id }) if id == "eject" => {
-                if !self.deliver("eject", Value::record::<[(&str, Value); 0], &str>([]), out) {
-                    self.to_handler("eject", out);
-                }
+            (StepKind::Device { .. }, Event::Button { id })
+                if id == "eject" && !self.deliver("eject", Value::Record(BTreeMap::new()), out) =>
+            {
+                self.run_handler("eject", out);
             }
             _ => {}
         }
@@ -662,7 +662,7 @@ impl Session {
                 if self.deadline.is_some_and(|d| self.now >= d) {
                     self.deadline = None;
                     if !self.deliver("timeout", no_data(), out) {
-                        self.to_handler("timeout", out);
+                        self.run_handler("timeout", out);
                     }
                 }
             }
@@ -670,7 +670,7 @@ impl Session {
             Event::Device(ev) => {
                 let data = Value::Record(ev.data.clone());
                 if !self.deliver(&ev.event, data, out) && ev.event == "fault" {
-                    self.to_handler("fault", out);
+                    self.run_handler("fault", out);
                 }
             }
             Event::HostReply { .. } => {}
@@ -709,7 +709,7 @@ impl Session {
         }
         let Some(button) = screen.buttons.iter().find(|b| b.id == id) else {
             if id == "eject" && !step.on.contains_key("eject") {
-                self.to_handler("eject", out);
+                self.run_handler("eject", out);
             }
             return;
         };
@@ -721,7 +721,7 @@ impl Session {
         }
         self.commit_inputs(screen);
         if !self.deliver(&button.id, Value::Record(BTreeMap::new()), out) && button.id == "eject" {
-            self.to_handler("eject", out);
+            self.run_handler("eject", out);
         }
     }
 

@@ -144,13 +144,13 @@ fn file_kind(path: &str) -> FileKind {
 }
 
 /// Parses one YAML file into `T`, turning a parse failure into a diagnostic.
-pub fn parse_yaml<T: serde::de::DeserializeOwned>(src: &SourceFile) -> Result<T, Diagnostic> {
+pub fn parse_yaml<T: serde::de::DeserializeOwned>(src: &SourceFile) -> Result<T, Box<Diagnostic>> {
     let options = serde_saphyr::options! {
         duplicate_keys: serde_saphyr::options::DuplicateKeyPolicy::Error,
         strict_booleans: true,
     };
     serde_saphyr::from_str_with_options::<T>(&src.text, options)
-        .map_err(|e| yaml_error_diagnostic(src, &e))
+        .map_err(|e| Box::new(yaml_error_diagnostic(src, &e)))
 }
 
 fn yaml_error_diagnostic(src: &SourceFile, e: &serde_saphyr::Error) -> Diagnostic {
@@ -268,6 +268,9 @@ struct Env {
 impl TypeEnv for Env {
     fn type_of(&self, name: &str) -> Option<Type> {
         self.roots.get(name).cloned()
+    }
+    fn known_names(&self) -> Vec<String> {
+        self.roots.keys().cloned().collect()
     }
 }
 
@@ -525,23 +528,23 @@ impl Compiler {
             match file_kind(&f.path) {
                 FileKind::Terminal => match parse_yaml::<model::TerminalFile>(f) {
                     Ok(t) => terminal = Some((f, t)),
-                    Err(d) => self.diagnostics.push(d),
+                    Err(d) => self.diagnostics.push(*d),
                 },
                 FileKind::Catalogue => match parse_yaml::<model::CatalogueFile>(f) {
                     Ok(c) => catalogue = Some((f, c)),
-                    Err(d) => self.diagnostics.push(d),
+                    Err(d) => self.diagnostics.push(*d),
                 },
                 FileKind::Params => match parse_yaml::<model::ParamsFile>(f) {
                     Ok(p) => params.push((f, p)),
-                    Err(d) => self.diagnostics.push(d),
+                    Err(d) => self.diagnostics.push(*d),
                 },
                 FileKind::Texts => match parse_yaml::<model::TextsFile>(f) {
                     Ok(t) => texts.push((f, t)),
-                    Err(d) => self.diagnostics.push(d),
+                    Err(d) => self.diagnostics.push(*d),
                 },
                 FileKind::Flow => match parse_yaml::<model::FlowFile>(f) {
                     Ok(fl) => flows.push((f, fl)),
-                    Err(d) => self.diagnostics.push(d),
+                    Err(d) => self.diagnostics.push(*d),
                 },
             }
         }
