@@ -96,3 +96,44 @@ pub fn print_diagnostics(loaded: &Loaded) {
         eprintln!("{:?}", miette::Report::new(report));
     }
 }
+
+/// What a look at the flows folder found.
+#[derive(Debug)]
+pub enum Reload {
+    Unchanged,
+    /// The folder changed and loads clean: the new program.
+    Ready(Box<atmflow_engine::program::Program>),
+    /// The folder changed but does not load: keep the last good flows.
+    Refused(Box<Loaded>),
+}
+
+/// Watches a flows folder for edits, so staff changes reach a running terminal without
+/// recompiling (between sessions, and only when they load clean).
+#[derive(Debug)]
+pub struct Reloader {
+    source: FlowSource,
+    fingerprint: Option<String>,
+}
+
+impl Reloader {
+    pub fn new(source: FlowSource) -> Reloader {
+        let fingerprint = source.fingerprint();
+        Reloader {
+            source,
+            fingerprint,
+        }
+    }
+
+    pub fn check(&mut self) -> Reload {
+        let now = self.source.fingerprint();
+        if now == self.fingerprint {
+            return Reload::Unchanged;
+        }
+        self.fingerprint = now;
+        let loaded = self.source.load();
+        match loaded.program {
+            Some(p) => Reload::Ready(Box::new(p)),
+            None => Reload::Refused(Box::new(loaded)),
+        }
+    }
+}

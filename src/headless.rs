@@ -12,7 +12,7 @@ use chrono::{Local, NaiveDateTime};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 use crate::actions::{Action, ActionError, SimTerminal, parse_notes, perform};
-use crate::flows::{FlowSource, print_diagnostics};
+use crate::flows::{FlowSource, Reload, Reloader, print_diagnostics};
 
 pub const HELP: &str = "\
 Commands (a button can also be pressed by its number or id alone):
@@ -181,7 +181,7 @@ pub async fn run(mut terminal: SimTerminal, source: FlowSource) -> anyhow::Resul
     writeln!(out, "{HELP}\n")?;
     write!(out, "{}", cards_text())?;
     let mut last: Option<ScreenView> = None;
-    let mut fingerprint = source.fingerprint();
+    let mut reloader = Reloader::new(source);
     show(&terminal, &mut last, &mut out, true)?;
     let mut lines = BufReader::new(tokio::io::stdin()).lines();
     loop {
@@ -236,25 +236,15 @@ pub async fn run(mut terminal: SimTerminal, source: FlowSource) -> anyhow::Resul
             )?;
         }
         // Staff edits reach the terminal between sessions, and only when they load clean.
-        let now_fp = source.fingerprint();
-        if now_fp != fingerprint {
-            fingerprint = now_fp;
-            let loaded = source.load();
-            match loaded.program {
-                Some(p) => {
-                    writeln!(
-                        out,
-                        "(flows changed: the new flows start with the next session)"
-                    )?;
-                    terminal.replace_program(Arc::new(p), wall_clock());
-                }
-                None => {
-                    writeln!(
-                        out,
-                        "! the changed flows do not load; the terminal keeps the last good flows:"
-                    )?;
-                    print_diagnostics(&loaded);
-                }
+        match reloader.check() {
+            Reload::Unchanged => {}
+            Reload::Ready(p) => {
+                writeln!(out, "(flows changed: they take effect when no session is in progress)")?;
+                terminal.replace_program(Arc::new(*p), wall_clock());
+            }
+            Reload::Refused(loaded) => {
+                writeln!(out, "! the changed flows do not load; the terminal keeps the last good flows:")?;
+                print_diagnostics(&loaded);
             }
         }
         show(&terminal, &mut last, &mut out, false)?;

@@ -128,14 +128,18 @@ fn run() -> anyhow::Result<ExitCode> {
         Cmd::Lint { path, format } => {
             let source = FlowSource::choose(path.as_deref());
             let loaded = source.load();
+            let findings = atmflow_validate::findings(&loaded);
             match format.as_str() {
                 "json" => {
-                    println!("{}", serde_json::to_string_pretty(&loaded.diagnostics)?);
+                    println!(
+                        "{}",
+                        serde_json::to_string_pretty(&atmflow_validate::to_json(&findings))?
+                    );
                 }
                 "human" => {
                     print_diagnostics(&loaded);
                     let errors = loaded.errors().count();
-                    let warnings = loaded.diagnostics.len() - errors;
+                    let warnings = findings.len() - errors;
                     eprintln!(
                         "{}: {errors} error(s), {warnings} warning(s) in {} file(s)",
                         source.describe(),
@@ -147,11 +151,7 @@ fn run() -> anyhow::Result<ExitCode> {
                     return Ok(ExitCode::from(2));
                 }
             }
-            Ok(if loaded.diagnostics.is_empty() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(1)
-            })
+            Ok(ExitCode::from(atmflow_validate::exit_code(&findings)))
         }
         Cmd::Scenario { files, flows } => {
             let source = FlowSource::choose(flows.as_deref());

@@ -39,6 +39,9 @@ pub struct Terminal<H: Host, D: DeviceBus> {
     view: Option<ScreenView>,
     outcomes: Vec<String>,
     journal_error: Option<String>,
+    out_of_service: Option<String>,
+    /// Events of any kind (timeouts too) the current session has handled.
+    events_in_session: u64,
 }
 
 impl<H: Host, D: DeviceBus> Terminal<H, D> {
@@ -72,6 +75,8 @@ impl<H: Host, D: DeviceBus> Terminal<H, D> {
             view: None,
             outcomes: Vec::new(),
             journal_error: None,
+            out_of_service: None,
+            events_in_session: 0,
         };
         t.begin_session(now);
         t
@@ -107,6 +112,11 @@ impl<H: Host, D: DeviceBus> Terminal<H, D> {
     /// The last journal write failure, if any: the terminal must then go out of service.
     pub fn journal_error(&self) -> Option<&str> {
         self.journal_error.as_deref()
+    }
+
+    /// Why the terminal stopped serving customers, if it did.
+    pub fn out_of_service(&self) -> Option<&str> {
+        self.out_of_service.as_deref()
     }
 
     /// Takes new flows: at once if no customer has done anything in this session yet,
@@ -145,6 +155,7 @@ impl<H: Host, D: DeviceBus> Terminal<H, D> {
             },
         );
         self.session_touched = false;
+        self.events_in_session = 0;
         let hash = self.program.hash.clone();
         let terminal = self.terminal_id.clone();
         self.journal_write(
@@ -163,6 +174,9 @@ impl<H: Host, D: DeviceBus> Terminal<H, D> {
 
     /// Feeds one event (and everything it causes) through the session.
     pub fn dispatch(&mut self, event: Event, now: NaiveDateTime) {
+        if self.out_of_service.is_some() {
+            return;
+        }
         let mut queue = VecDeque::new();
         queue.push_back(event);
         self.drain(queue, now);
@@ -177,6 +191,7 @@ impl<H: Host, D: DeviceBus> Terminal<H, D> {
 
     fn drain(&mut self, mut queue: VecDeque<Event>, now: NaiveDateTime) {
         while let Some(event) = queue.pop_front() {
+            self.events_in_session += 1;
             if !matches!(event, Event::Timeout) {
                 self.session_touched = true;
             }
@@ -225,7 +240,15 @@ impl<H: Host, D: DeviceBus> Terminal<H, D> {
                     self.outcomes.push(outcome);
                     queue.clear();
                     self.view = None;
-                    self.begin_session(now);
+                    if self.events_in_session > 0 {
+                        self.begin_session(now);
+                    } else {
+                        // A session that ends before any customer event would end again at
+                        // once, forever: the flows are unusable, so stop instead.
+                        self.out_of_service = Some(
+                            "the entry flow ended without waiting for a customer".into(),
+                        );
+                    }
                     return;
                 }
             }

@@ -202,8 +202,45 @@ fn print_all() {
                 "        - goto: menu\n        - if: amount > 3\n          goto: done\n",
             ),
         ),
+        ("multiline", main_with("        - if: amount > 3\n", "        - if: amount > 3\n            and amonut > 1\n")),
+        ("escaped", main_with("        - if: amount > 3\n", "        - if: \"'\\u00e9' == 'x' or amonut > 1\"\n")),
+        ("notrans", main_with("menu.title: {en: \"Menu\", sq: \"Menu\"}", "menu.title: {en: \"Menu\"}")),
+        ("noscreen", main_with("    screen: menu\n", "    screen: mnu\n")),
+        ("nohost", main_with("  done:\n    end: done\n", "  done:\n    host: withdarw\n    args: {amount: 5 ALL}\n    on: {ok: menu}\n")),
+        ("notext", main_with("title: menu.title", "title: menu.titel")),
+        ("noflow", main_with("  done:\n    end: done\n", "  done:\n    call: nowhere\n")),
+        ("blocktext", main_with("menu.title: {en: \"Menu\", sq: \"Menu\"}", "menu.title:\n    en: \"Menu\"")),
+        ("decideshadow", main_with("  done:\n    end: done\n", "  done:\n    decide:\n      - goto: menu\n      - if: amount > 1\n        goto: menu\n")),
     ] {
         let l = load_with(&[("main.yaml", &text)]);
         eprintln!("{name}:\n{}", dump(&l));
     }
+}
+
+#[test]
+fn explore2() {
+    let bomb = "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]\ng: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]\nh: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]\ni: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]\n";
+    for (name, f, text) in [
+        ("float", "params.yaml", "params:\n  limit: 3\n  fee: 20.10\n".to_string()),
+        ("bomb_flow", "main.yaml", bomb.to_string()),
+        ("bomb_params", "params.yaml", format!("params:\n  x: 1\n{}", bomb.lines().map(|l| format!("  {l}\n")).collect::<String>())),
+    ] {
+        let t = std::time::Instant::now();
+        let l = load_with(&[(f, &text)]);
+        eprintln!("{name} ({:?}):\n{}", t.elapsed(), dump(&l));
+    }
+    let l = load::load_dir(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../flows")));
+    eprintln!("shipped: {}", dump(&l));
+}
+#[test]
+fn explore3() {
+    let r: Result<std::collections::BTreeMap<String, String>, _> = serde_saphyr::from_str("a: 1\na: 2\n");
+    eprintln!("{:?}", r.err().map(|e| e.to_string()));
+    let o = serde_saphyr::options! { duplicate_keys: serde_saphyr::options::DuplicateKeyPolicy::Error, };
+    let r: Result<std::collections::BTreeMap<String, String>, _> = serde_saphyr::from_str_with_options("a: 1\na: 2\n", o);
+    eprintln!("{:?}", r.err().map(|e| e.to_string()));
+    let deep = format!("params:\n  x: {}1{}\n", "[".repeat(100_000), "]".repeat(100_000));
+    let t = std::time::Instant::now();
+    let l = load_with(&[("params.yaml", &deep)]);
+    eprintln!("deep ({:?}):\n{}", t.elapsed(), dump(&l));
 }
