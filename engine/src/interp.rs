@@ -50,6 +50,11 @@ pub enum Event {
         reply: HostReply,
     },
     Timeout,
+    /// An event from outside the devices, declared under `signals:` in the catalogue.
+    Signal {
+        name: String,
+        data: BTreeMap<String, Value>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -376,19 +381,17 @@ impl Session {
                     state.choice_items = items.as_list().map(<[Value]>::to_vec).unwrap_or_default();
                 }
                 self.screen = Some(state);
-                if let Some(t) = &screen.timeout {
-                    let Some(secs) = self.eval(t, vec![], out) else {
-                        return;
-                    };
-                    let secs = secs
-                        .as_number()
-                        .and_then(|d| d.trunc().to_i64())
-                        .unwrap_or(0);
-                    if secs > 0 {
-                        self.deadline = Some(self.now + Duration::seconds(secs));
-                    }
+                if let Some(t) = &screen.timeout
+                    && !self.arm_timeout(t, out)
+                {
+                    return;
                 }
                 self.show(out);
+            }
+            StepKind::Wait { timeout } => {
+                if let Some(t) = timeout {
+                    self.arm_timeout(t, out);
+                }
             }
             StepKind::Host { op, args, .. } => {
                 let Some(args) = self.eval_args(args, out) else {
@@ -431,6 +434,21 @@ impl Session {
             }
             StepKind::End(outcome) => self.end_flow(outcome, out),
         }
+    }
+
+    /// Sets the step's deadline from a timeout expression (seconds). False if it failed.
+    fn arm_timeout(&mut self, t: &Cx, out: &mut Vec<Effect>) -> bool {
+        let Some(secs) = self.eval(t, vec![], out) else {
+            return false;
+        };
+        let secs = secs
+            .as_number()
+            .and_then(|d| d.trunc().to_i64())
+            .unwrap_or(0);
+        if secs > 0 {
+            self.deadline = Some(self.now + Duration::seconds(secs));
+        }
+        true
     }
 
     fn eval_args(
@@ -615,6 +633,23 @@ impl Session {
             {
                 self.run_handler("eject", out);
             }
+            (StepKind::Wait { .. }, Event::Signal { name, data }) => {
+                self.deliver(name, Value::Record(data.clone()), out);
+            }
+            (StepKind::Wait { .. }, Event::Device(ev)) => {
+                let data = Value::Record(ev.data.clone());
+                if !self.deliver(&ev.event, data, out) && ev.event == "fault" {
+                    self.run_handler("fault", out);
+                }
+            }
+            (StepKind::Wait { .. }, Event::Timeout) => {
+                if self.deadline.is_some_and(|d| self.now >= d) {
+                    self.deadline = None;
+                    if !self.deliver("timeout", Value::Record(BTreeMap::new()), out) {
+                        self.run_handler("timeout", out);
+                    }
+                }
+            }
             _ => {}
         }
     }
@@ -672,6 +707,9 @@ impl Session {
                 if !self.deliver(&ev.event, data, out) && ev.event == "fault" {
                     self.run_handler("fault", out);
                 }
+            }
+            Event::Signal { name, data } => {
+                self.deliver(name, Value::Record(data.clone()), out);
             }
             Event::HostReply { .. } => {}
         }

@@ -572,6 +572,7 @@ impl Compiler {
         // Catalogue: types first, in order (a type may use the ones above it).
         let mut host_ops = IndexMap::new();
         let mut devices = BTreeMap::new();
+        let mut signals = IndexMap::new();
         if let Some((csrc, cat)) = &catalogue {
             for (name, fields) in &cat.types {
                 let t = Type::Record(self.typed_fields(csrc, fields).into_iter().collect());
@@ -614,6 +615,10 @@ impl Compiler {
                         .insert(ev.clone(), Type::Record(data.into_iter().collect()));
                 }
                 devices.insert(class, spec);
+            }
+            for (name, data) in &cat.signals {
+                let data = self.typed_fields(csrc, data);
+                signals.insert(name.clone(), Type::Record(data.into_iter().collect()));
             }
         } else {
             self.error(
@@ -722,7 +727,10 @@ impl Compiler {
             );
         }
 
-        let event_types = device_event_types(&devices);
+        let mut event_types = device_event_types(&devices);
+        for (name, ty) in &signals {
+            event_types.insert(name.clone(), ty.clone());
+        }
         let mut compiled = IndexMap::new();
         for (fsrc, flow) in &flows {
             if compiled.contains_key(&flow.id.value) {
@@ -775,6 +783,7 @@ impl Compiler {
             flows: compiled,
             host_ops,
             devices,
+            signals,
             texts: shared_texts,
             params: params_value,
             params_type,
@@ -1342,6 +1351,7 @@ impl Compiler {
             d.device.is_some(),
             d.call.is_some(),
             d.decide.is_some(),
+            d.wait.is_some(),
             d.end.is_some(),
         ]
         .iter()
@@ -1356,7 +1366,7 @@ impl Compiler {
                 } else {
                     format!("step `{name}` has more than one kind")
                 },
-                "give exactly one of `screen`, `host`, `device`, `call`, `decide` or `end`",
+                "give exactly one of `screen`, `host`, `device`, `call`, `decide`, `wait` or `end`",
             );
             return None;
         }
@@ -1545,6 +1555,15 @@ impl Compiler {
             }
             self.shadowed(&bs);
             StepKind::Decide(bs)
+        } else if let Some(w) = &d.wait {
+            events.extend(ctx.event_types.iter().map(|(k, v)| (k.clone(), v.clone())));
+            events.insert("timeout".into(), empty_record());
+            events.insert("eject".into(), empty_record());
+            let timeout = w
+                .timeout
+                .as_ref()
+                .and_then(|t| self.expr(src, t, env, Some(&Type::Number)));
+            StepKind::Wait { timeout }
         } else if let Some(e) = &d.end {
             StepKind::End(e.value.clone())
         } else {

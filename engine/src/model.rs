@@ -52,6 +52,10 @@ pub struct CatalogueFile {
     pub host: IndexMap<String, HostOpDef>,
     #[serde(default)]
     pub devices: IndexMap<String, DeviceDef>,
+    /// Events from outside the devices (another channel, a test harness), by name, with
+    /// their data fields. Screen and `wait` steps may handle them.
+    #[serde(default)]
+    pub signals: IndexMap<String, IndexMap<String, Src>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -150,7 +154,7 @@ pub struct FlowFile {
     pub texts: IndexMap<String, Spanned<IndexMap<String, Src>>>,
 }
 
-/// One step. Exactly one of `screen`, `host`, `device`, `call`, `decide`, `end` is given.
+/// One step. Exactly one of `screen`, `host`, `device`, `call`, `decide`, `wait`, `end` is given.
 #[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct StepDef {
@@ -166,6 +170,8 @@ pub struct StepDef {
     pub decide: Option<Vec<BranchDef>>,
     /// End this flow with this outcome.
     pub end: Option<Src>,
+    /// Wait for an event without showing a screen: `wait: {}` or `wait: {timeout: expr}`.
+    pub wait: Option<WaitDef>,
     /// Arguments of `host`, `device` or `call`, as expressions.
     #[serde(default)]
     pub args: IndexMap<String, Src>,
@@ -177,6 +183,13 @@ pub struct StepDef {
     /// What to do on each event.
     #[serde(default)]
     pub on: IndexMap<Src, Spanned<Transition>>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct WaitDef {
+    /// Seconds before the `timeout` event, as an expression.
+    pub timeout: Option<Src>,
 }
 
 /// The branches taken on one event: written as a step name, one branch, or a list.

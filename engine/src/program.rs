@@ -23,6 +23,8 @@ pub struct Program {
     pub flows: IndexMap<String, Arc<Flow>>,
     pub host_ops: IndexMap<String, HostOp>,
     pub devices: BTreeMap<DeviceClass, DeviceSpec>,
+    /// Signals (events from outside the devices) and the type of their data.
+    pub signals: IndexMap<String, Type>,
     /// Texts shared by every flow.
     pub texts: IndexMap<String, Text>,
     pub params: Value,
@@ -101,6 +103,10 @@ pub enum StepKind {
         result: Option<String>,
     },
     Decide(Vec<Branch>),
+    /// Wait for an event (a signal, a device event, the timeout) without a screen.
+    Wait {
+        timeout: Option<Cx>,
+    },
     End(String),
 }
 
@@ -112,6 +118,7 @@ impl StepKind {
             StepKind::Device { .. } => "device",
             StepKind::Call { .. } => "call",
             StepKind::Decide(_) => "decide",
+            StepKind::Wait { .. } => "wait",
             StepKind::End(_) => "end",
         }
     }

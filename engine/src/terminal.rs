@@ -245,9 +245,8 @@ impl<H: Host, D: DeviceBus> Terminal<H, D> {
                     } else {
                         // A session that ends before any customer event would end again at
                         // once, forever: the flows are unusable, so stop instead.
-                        self.out_of_service = Some(
-                            "the entry flow ended without waiting for a customer".into(),
-                        );
+                        self.out_of_service =
+                            Some("the entry flow ended without waiting for a customer".into());
                     }
                     return;
                 }
