@@ -239,11 +239,17 @@ pub async fn run(mut terminal: SimTerminal, source: FlowSource) -> anyhow::Resul
         match reloader.check() {
             Reload::Unchanged => {}
             Reload::Ready(p) => {
-                writeln!(out, "(flows changed: they take effect when no session is in progress)")?;
+                writeln!(
+                    out,
+                    "(flows changed: they take effect when no session is in progress)"
+                )?;
                 terminal.replace_program(Arc::new(*p), wall_clock());
             }
             Reload::Refused(loaded) => {
-                writeln!(out, "! the changed flows do not load; the terminal keeps the last good flows:")?;
+                writeln!(
+                    out,
+                    "! the changed flows do not load; the terminal keeps the last good flows:"
+                )?;
                 print_diagnostics(&loaded);
             }
         }

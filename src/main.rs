@@ -41,13 +41,23 @@ enum Cmd {
         #[arg(long, default_value = "T001")]
         terminal_id: String,
     },
-    /// Load and check flows; report every problem with file:line:col.
+    /// Load and check flows; report every problem with file:line:col (docs/lint.md).
+    ///
+    /// Exit codes: 0 no error (warnings allowed), 1 errors found (or warnings with
+    /// --deny-warnings), 2 bad usage or configuration, 3 output could not be written.
     Lint {
-        /// The flows folder (default: ./flows, else the embedded flows).
-        path: Option<PathBuf>,
-        /// human or json
-        #[arg(long, default_value = "human")]
+        /// Flows folders to check, all in one run (default: ./flows, else the embedded flows).
+        paths: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, default_value = "human", value_parser = atmflow_validate::report::Format::NAMES)]
         format: String,
+        /// The configuration file (default: atmflow-lint.yaml in each flows folder, else in
+        /// its parent folder).
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Exit 1 when warnings remain, not only errors.
+        #[arg(long)]
+        deny_warnings: bool,
     },
     /// Run scripted sessions (scenario files) headless against a fresh demo bank.
     Scenario {
@@ -125,33 +135,79 @@ fn run() -> anyhow::Result<ExitCode> {
             rt.block_on(atmflow::headless::run(terminal, source))?;
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::Lint { path, format } => {
-            let source = FlowSource::choose(path.as_deref());
-            let loaded = source.load();
-            let findings = atmflow_validate::findings(&loaded);
-            match format.as_str() {
-                "json" => {
-                    println!(
-                        "{}",
-                        serde_json::to_string_pretty(&atmflow_validate::to_json(&findings))?
-                    );
-                }
-                "human" => {
-                    print_diagnostics(&loaded);
-                    let errors = loaded.errors().count();
-                    let warnings = findings.len() - errors;
-                    eprintln!(
-                        "{}: {errors} error(s), {warnings} warning(s) in {} file(s)",
-                        source.describe(),
-                        loaded.sources.len()
-                    );
-                }
-                other => {
-                    eprintln!("unknown format `{other}`: use human or json");
+        Cmd::Lint {
+            paths,
+            format,
+            config,
+            deny_warnings,
+        } => {
+            use atmflow_validate::{config as lint_config, report};
+            use std::io::Write;
+            let format: report::Format = match format.parse() {
+                Ok(f) => f,
+                Err(e) => {
+                    eprintln!("error: {e}");
                     return Ok(ExitCode::from(2));
                 }
+            };
+            let sources = if paths.is_empty() {
+                vec![FlowSource::choose(None)]
+            } else {
+                let mut out = Vec::new();
+                for p in &paths {
+                    if !p.exists() {
+                        eprintln!("error: there is no flows folder {}", p.display());
+                        return Ok(ExitCode::from(2));
+                    }
+                    out.push(FlowSource::choose(Some(p)));
+                }
+                out
+            };
+            let loads = sources
+                .iter()
+                .map(|s| {
+                    let dir = match s {
+                        FlowSource::Dir(d) => Some(d.clone()),
+                        FlowSource::Embedded => None,
+                    };
+                    (dir, s.load())
+                })
+                .collect();
+            let linted = match lint_config::lint(loads, config.as_deref()) {
+                Ok(l) => l,
+                Err(lint_config::ConfigError::Invalid { diagnostic, source }) => {
+                    let color = report::use_color(&std::io::stderr());
+                    let mut sources = indexmap::IndexMap::new();
+                    sources.insert(source.path.clone(), source);
+                    eprint!("{}", report::human(&[*diagnostic], Some(&sources), color));
+                    eprintln!("error: the lint configuration is not valid");
+                    return Ok(ExitCode::from(2));
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return Ok(ExitCode::from(2));
+                }
+            };
+            let cwd = std::env::current_dir().ok();
+            let text = report::render(
+                format,
+                &linted.findings,
+                &report::Context {
+                    sources: Some(&linted.sources),
+                    color: report::use_color(&std::io::stdout()),
+                    base: cwd.as_deref(),
+                    files: linted.files,
+                },
+            );
+            let mut out = std::io::stdout().lock();
+            if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+                eprintln!("error: cannot write the lint report: {e}");
+                return Ok(ExitCode::from(3));
             }
-            Ok(ExitCode::from(atmflow_validate::exit_code(&findings)))
+            Ok(ExitCode::from(report::exit_code(
+                &linted.findings,
+                deny_warnings,
+            )))
         }
         Cmd::Scenario { files, flows } => {
             let source = FlowSource::choose(flows.as_deref());

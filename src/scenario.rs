@@ -239,7 +239,10 @@ pub fn run_scenario(s: &Scenario, program: &Arc<Program>) -> Result<(), String> 
             }
             Step::Type(x) => {
                 if t.session().focused_input_is_secret() {
+                    // Keys typed one by one make one secret: remember every prefix too.
+                    let whole = format!("{}{x}", secrets_typed.last().cloned().unwrap_or_default());
                     secrets_typed.push(x.clone());
+                    secrets_typed.push(whole);
                 }
                 Some(Action::Type(x.clone()))
             }
@@ -302,16 +305,34 @@ pub fn run_scenario(s: &Scenario, program: &Arc<Program>) -> Result<(), String> 
                 return Err("a full card number reached the journal".into());
             }
         }
-        for secret in &secrets_typed {
-            if line.contains(&format!("\"{secret}\"")) || line.contains(&format!(":{secret}")) {
-                return Err("a typed secret (PIN or code) reached the journal".into());
-            }
+        let record: serde_json::Value =
+            serde_json::from_str(line).map_err(|e| format!("a journal line is not JSON: {e}"))?;
+        if let Some(leak) = leaked_secret(&record, &secrets_typed) {
+            return Err(format!(
+                "a typed secret ({} characters) reached the journal",
+                leak.len()
+            ));
         }
     }
     if let Some(e) = t.journal_error() {
         return Err(format!("the journal could not be written: {e}"));
     }
     Ok(())
+}
+
+/// A typed secret found as a text value of a journal record, if any. Numbers (sequence
+/// numbers, counts) are not texts, and the masked card number is not the secret itself.
+fn leaked_secret<'a>(record: &serde_json::Value, secrets: &'a [String]) -> Option<&'a String> {
+    match record {
+        serde_json::Value::String(s) => secrets
+            .iter()
+            // Shorter prefixes of a PIN typed key by key would match ordinary numbers.
+            .filter(|x| x.len() >= 4)
+            .find(|x| s == *x || (s.contains(x.as_str()) && !s.contains('*'))),
+        serde_json::Value::Array(items) => items.iter().find_map(|v| leaked_secret(v, secrets)),
+        serde_json::Value::Object(map) => map.values().find_map(|v| leaked_secret(v, secrets)),
+        _ => None,
+    }
 }
 
 fn journal_records(t: &SimTerminal) -> Vec<serde_json::Value> {

@@ -71,7 +71,11 @@ fn a_clean_edit_is_taken_between_sessions_and_a_broken_one_refused() {
     let good_hash = t.program().hash.clone();
 
     // A broken edit: a goto to a step that does not exist.
-    edit(&dir.path().join("welcome.yaml"), "goto: identify", "goto: identfy");
+    edit(
+        &dir.path().join("welcome.yaml"),
+        "goto: identify",
+        "goto: identfy",
+    );
     let Reload::Refused(loaded) = reloader.check() else {
         panic!("a broken edit must be refused");
     };
@@ -82,7 +86,10 @@ fn a_clean_edit_is_taken_between_sessions_and_a_broken_one_refused() {
         .expect("the typo is reported");
     assert!(d.loc.file.ends_with("welcome.yaml"));
     assert!(d.loc.line > 1 && d.loc.column > 1);
-    assert!(d.hint.as_deref().unwrap_or("").contains("identify"), "hint names the step");
+    assert!(
+        d.hint.as_deref().unwrap_or("").contains("identify"),
+        "hint names the step"
+    );
     // The terminal goes on with the last good flows.
     assert_eq!(t.program().hash, good_hash);
     perform(&mut t, &Action::InsertCard("4741230000001234".into()), now).expect("card");

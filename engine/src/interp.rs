@@ -137,6 +137,8 @@ pub struct Session {
     ended: Option<String>,
     /// Guards against flows that loop through immediate steps forever.
     immediate_budget: u32,
+    /// The step to enter next, if any.
+    next: Option<String>,
 }
 
 const MAX_IMMEDIATE_STEPS: u32 = 10_000;
@@ -181,6 +183,7 @@ impl Session {
             request_seq: 0,
             ended: None,
             immediate_budget: MAX_IMMEDIATE_STEPS,
+            next: None,
         }
     }
 
@@ -204,12 +207,23 @@ impl Session {
             .map(|f| (f.flow.id.clone(), f.step.clone()))
     }
 
+    /// A variable of the flow where the session waits (read-only, for tools and tests).
+    pub fn var(&self, name: &str) -> Option<&Value> {
+        self.stack.last()?.vars.get(name)
+    }
+
+    /// A session variable (`session.NAME`), read-only, for tools and tests.
+    pub fn session_var(&self, name: &str) -> Option<&Value> {
+        self.session_vars.get(name)
+    }
+
     /// Starts the entry flow.
     pub fn start(&mut self, now: NaiveDateTime) -> Vec<Effect> {
         self.now = now;
         let mut out = Vec::new();
         let entry = self.program.entry.clone();
         self.push_flow(&entry, BTreeMap::new(), FrameKind::Normal, &mut out);
+        self.run(&mut out);
         out
     }
 
@@ -222,6 +236,7 @@ impl Session {
             return out;
         }
         self.dispatch(event, &mut out);
+        self.run(&mut out);
         out
     }
 
@@ -332,25 +347,44 @@ impl Session {
             vars,
             kind,
         });
-        self.enter(&start, out);
+        self.enter(&start);
     }
 
     /// Enters a step of the current flow and runs until the session waits for an event.
-    fn enter(&mut self, name: &str, out: &mut Vec<Effect>) {
-        if self.immediate_budget == 0 {
-            self.ended = Some("loop".into());
-            out.push(Effect::Error {
-                message: "the flows went through too many steps without waiting for the customer"
-                    .into(),
-                flow: self.position().map(|p| p.0).unwrap_or_default(),
-                step: name.to_string(),
-            });
-            out.push(Effect::SessionEnded {
-                outcome: "loop".into(),
-            });
-            return;
+    /// Goes to a step of the current flow. The step is entered by [`Session::run`], in a
+    /// loop rather than by recursion, so a long chain of immediate steps cannot overflow
+    /// the stack.
+    fn enter(&mut self, name: &str) {
+        self.next = Some(name.to_string());
+    }
+
+    /// Enters pending steps until the session waits for an event or ends.
+    fn run(&mut self, out: &mut Vec<Effect>) {
+        while let Some(name) = self.next.take() {
+            if self.ended.is_some() {
+                return;
+            }
+            if self.immediate_budget == 0 {
+                self.stack.clear();
+                self.ended = Some("loop".into());
+                out.push(Effect::Error {
+                    message: "the flows went through too many steps without waiting for the customer"
+                        .into(),
+                    flow: self.position().map(|p| p.0).unwrap_or_default(),
+                    step: name,
+                });
+                out.push(Effect::SessionEnded {
+                    outcome: "loop".into(),
+                });
+                return;
+            }
+            self.immediate_budget -= 1;
+            self.enter_now(&name, out);
         }
-        self.immediate_budget -= 1;
+    }
+
+    /// Enters one step: its assignments, then what its kind does.
+    fn enter_now(&mut self, name: &str, out: &mut Vec<Effect>) {
         self.screen = None;
         self.deadline = None;
         let Some(frame) = self.stack.last_mut() else {
@@ -483,7 +517,7 @@ impl Session {
                 return true;
             }
             let target = b.goto.clone();
-            self.enter(&target, out);
+            self.enter(&target);
             return true;
         }
         false
@@ -511,7 +545,7 @@ impl Session {
             FrameKind::Handler => {
                 if outcome == "resume" {
                     if let Some(step) = self.frame().map(|f| f.step.clone()) {
-                        self.enter(&step, out);
+                        self.enter(&step);
                     }
                 } else {
                     // The handler has taken the session to a safe end: nothing below resumes.
@@ -527,10 +561,11 @@ impl Session {
                     return;
                 };
                 if let StepKind::Call {
-                    result: Some(var), ..
+                    result: Some(target),
+                    ..
                 } = &step.kind
                 {
-                    self.store(&Target::Var(var.clone()), outputs.clone());
+                    self.store(target, outputs.clone());
                 }
                 self.deliver(outcome, outputs, out);
             }
@@ -595,8 +630,8 @@ impl Session {
             }
             (StepKind::Host { result, .. }, Event::HostReply { reply }) => match reply {
                 HostReply::Ok { result: v } => {
-                    if let Some(var) = result {
-                        self.store(&Target::Var(var.clone()), v.clone());
+                    if let Some(target) = result {
+                        self.store(target, v.clone());
                     }
                     self.deliver("ok", v.clone(), out);
                 }
@@ -629,6 +664,11 @@ impl Session {
                 }
             }
             (StepKind::Device { .. }, Event::Button { id })
+                if id == "eject" && !self.deliver("eject", Value::Record(BTreeMap::new()), out) =>
+            {
+                self.run_handler("eject", out);
+            }
+            (StepKind::Wait { .. }, Event::Button { id })
                 if id == "eject" && !self.deliver("eject", Value::Record(BTreeMap::new()), out) =>
             {
                 self.run_handler("eject", out);
@@ -746,7 +786,9 @@ impl Session {
             return;
         }
         let Some(button) = screen.buttons.iter().find(|b| b.id == id) else {
-            if id == "eject" && !step.on.contains_key("eject") {
+            // The terminal's physical eject key works on every screen, with or without an
+            // eject button on it.
+            if id == "eject" && !self.deliver("eject", Value::Record(BTreeMap::new()), out) {
                 self.run_handler("eject", out);
             }
             return;

@@ -211,6 +211,7 @@ fn yaml_error_diagnostic(src: &SourceFile, e: &serde_saphyr::Error) -> Diagnosti
 fn plain_message(e: &serde_saphyr::Error) -> String {
     let full = e.to_string();
     let first = full.lines().next().unwrap_or("").trim();
+    let first = first.trim_start_matches("error: ");
     // Drop a leading "line X column Y: ": the diagnostic carries the position.
     let first = match first.find(": ") {
         Some(i) if first.starts_with("line ") => &first[i + 2..],
@@ -222,6 +223,12 @@ fn plain_message(e: &serde_saphyr::Error) -> String {
         .map(|i| &first[..i])
         .unwrap_or(first)
         .trim_start_matches("error: ");
+    // serde-saphyr speaks to programmers here; staff need the key only.
+    let cut = cut
+        .split(", set DuplicateKeyPolicy")
+        .next()
+        .unwrap_or(cut)
+        .trim();
     if cut.is_empty() {
         "this file is not valid YAML".to_string()
     } else {
@@ -252,6 +259,8 @@ struct Compiler {
     diagnostics: Vec<Diagnostic>,
     sources: IndexMap<Arc<str>, SourceFile>,
     named_types: IndexMap<String, Type>,
+    /// The type of `params`, once known: to tell an unknown parameter from other errors.
+    params_type: Option<Type>,
 }
 
 /// The signature of a flow, known before any flow body is compiled so calls can be checked.
@@ -341,23 +350,20 @@ impl Compiler {
             .push(Diagnostic::error(rule, loc, msg).with_hint(hint));
     }
 
-    /// Where an expression's text starts inside the YAML value (after an opening quote).
-    fn expr_start(&self, src: &SourceFile, s: &Src) -> usize {
-        let loc = self.loc_of(src, s);
-        match src.text.as_bytes().get(loc.offset) {
-            Some(b'"') | Some(b'\'') => loc.offset + 1,
-            _ => loc.offset,
-        }
-    }
-
     fn expr_diag(&mut self, src: &SourceFile, s: &Src, e: ExprError) {
-        let start = self.expr_start(src, s);
+        let at = self.loc_of(src, s).offset;
+        let start = value_offset_in_source(&src.text, at, &s.value, e.span.start);
+        let end = value_offset_in_source(&src.text, at, &s.value, e.span.end);
+        let loc = Loc::new(src, start, end.saturating_sub(start).max(1));
+        if let Some(d) = self.unknown_param(&s.value, &e, loc.clone()) {
+            self.diagnostics.push(d);
+            return;
+        }
         let rule = match e.kind {
             ExprErrorKind::Syntax => "expr-syntax",
             ExprErrorKind::Type => "expr-type",
             ExprErrorKind::UndefinedVariable => "undefined-variable",
         };
-        let loc = Loc::new(src, start + e.span.start, e.span.len().max(1));
         let hint = e.hint.unwrap_or_else(|| match e.kind {
             ExprErrorKind::Syntax => "docs/flow-format.md describes the expression language".into(),
             ExprErrorKind::Type => "check the types of the values this expression combines".into(),
@@ -632,6 +638,7 @@ impl Compiler {
         // Parameters.
         let mut param_fields = BTreeMap::new();
         let mut param_types = BTreeMap::new();
+        let mut param_locs = IndexMap::new();
         for (psrc, pf) in &params {
             for (name, node) in &pf.params {
                 if param_fields.contains_key(name) {
@@ -647,11 +654,13 @@ impl Compiler {
                 if let Some((v, t)) = self.param_value(psrc, node) {
                     param_fields.insert(name.clone(), v);
                     param_types.insert(name.clone(), t);
+                    self.param_locations(psrc, name.clone(), node, &mut param_locs);
                 }
             }
         }
         let params_value = Value::Record(param_fields);
         let params_type = Type::Record(param_types);
+        self.params_type = Some(params_type.clone());
 
         // Languages and session.
         let languages: Vec<String> = terminal.languages.iter().map(|l| l.value.clone()).collect();
@@ -787,8 +796,75 @@ impl Compiler {
             texts: shared_texts,
             params: params_value,
             params_type,
+            param_locs,
             hash,
         })
+    }
+
+    /// Where each parameter is written, by dotted path (list items by index).
+    fn param_locations(
+        &self,
+        src: &SourceFile,
+        path: String,
+        node: &Spanned<ParamNode>,
+        out: &mut IndexMap<String, Loc>,
+    ) {
+        out.insert(path.clone(), self.loc_spanned(src, node));
+        match &node.value {
+            ParamNode::List(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    self.param_locations(src, format!("{path}.{i}"), item, out);
+                }
+            }
+            ParamNode::Map(fields) => {
+                for (k, v) in fields {
+                    self.param_locations(src, format!("{path}.{k}"), v, out);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// An `unknown-param` diagnostic when a type error is a `params.…` path naming a
+    /// parameter that does not exist (`text` is the expression or template source).
+    fn unknown_param(&self, text: &str, e: &ExprError, loc: Loc) -> Option<Diagnostic> {
+        if e.kind != ExprErrorKind::Type {
+            return None;
+        }
+        let name = text.get(e.span.clone())?;
+        let prefix = params_path_before(text, e.span.start)?;
+        let mut ty = self.params_type.as_ref()?;
+        for seg in &prefix {
+            match ty {
+                Type::Record(fields) => ty = fields.get(seg)?,
+                _ => return None,
+            }
+        }
+        let Type::Record(fields) = ty else {
+            return None;
+        };
+        if fields.contains_key(name) {
+            return None;
+        }
+        let written = std::iter::once("params")
+            .chain(prefix.iter().map(String::as_str))
+            .collect::<Vec<_>>()
+            .join(".");
+        let mut hint = format!(
+            "parameters under `{written}`: {} (params.yaml)",
+            join_keys(fields.keys())
+        );
+        if let Some(close) = closest(name, fields.keys()) {
+            hint = format!("did you mean `{written}.{close}`? {hint}");
+        }
+        Some(
+            Diagnostic::error(
+                "unknown-param",
+                loc,
+                format!("there is no parameter `{written}.{name}`"),
+            )
+            .with_hint(hint),
+        )
     }
 
     fn param_value(
@@ -904,6 +980,34 @@ impl Compiler {
             key: key.to_string(),
             by_language: out,
             loc,
+        }
+    }
+}
+
+/// The segments after `params` of a member path that ends right before `at` with a `.`
+/// (`params.withdrawal.` gives `[withdrawal]`), or `None` if the text there is not one.
+fn params_path_before(text: &str, at: usize) -> Option<Vec<String>> {
+    let is_ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let mut rest = text.get(..at)?.trim_end().strip_suffix('.')?;
+    let mut segments = Vec::new();
+    loop {
+        rest = rest.trim_end();
+        let start = rest.rfind(|c: char| !is_ident(c)).map_or(0, |i| i + 1);
+        let ident = &rest[start..];
+        if ident.is_empty() || ident.starts_with(|c: char| c.is_ascii_digit()) {
+            return None;
+        }
+        rest = rest[..start].trim_end();
+        match rest.strip_suffix('.') {
+            Some(r) => {
+                segments.push(ident.to_string());
+                rest = r;
+            }
+            None if ident == "params" => {
+                segments.reverse();
+                return Some(segments);
+            }
+            None => return None,
         }
     }
 }
@@ -1059,23 +1163,23 @@ impl Compiler {
             // Flow texts may use the flow's variables: check them where they are used.
             for tx in t.by_language.values() {
                 if let Err(e) = tx.template.check(env) {
-                    let start = tx.loc.offset
-                        + usize::from(matches!(
-                            self.sources
-                                .get(&tx.loc.file)
-                                .and_then(|f| f.text.as_bytes().get(tx.loc.offset)),
-                            Some(b'"') | Some(b'\'')
-                        ));
+                    let text = tx.template.source();
+                    let start =
+                        value_offset_in_source(&src.text, tx.loc.offset, text, e.span.start);
+                    let end = value_offset_in_source(&src.text, tx.loc.offset, text, e.span.end);
                     let rule = match e.kind {
                         ExprErrorKind::Syntax => "expr-syntax",
                         ExprErrorKind::Type => "expr-type",
                         ExprErrorKind::UndefinedVariable => "undefined-variable",
                     };
-                    let loc = Loc::new(src, start + e.span.start, e.span.len().max(1));
-                    let d = Diagnostic::error(rule, loc, e.message).with_hint(
-                        e.hint
-                            .unwrap_or_else(|| "check the text's {expressions}".into()),
-                    );
+                    let loc = Loc::new(src, start, end.saturating_sub(start).max(1));
+                    let d = match self.unknown_param(tx.template.source(), &e, loc.clone()) {
+                        Some(d) => d,
+                        None => Diagnostic::error(rule, loc, e.message).with_hint(
+                            e.hint
+                                .unwrap_or_else(|| "check the text's {expressions}".into()),
+                        ),
+                    };
                     if !self.diagnostics.contains(&d) {
                         self.diagnostics.push(d);
                     }
@@ -1371,6 +1475,32 @@ impl Compiler {
             return None;
         }
         let set = self.assigns(src, &d.set, env, vars, ctx);
+        let takes_args = d.host.is_some() || d.device.is_some() || d.call.is_some();
+        if !takes_args && !d.args.is_empty() {
+            self.error(
+                "unexpected-key",
+                loc.clone(),
+                format!("step `{name}` has `args`, but only host, device and call steps take arguments"),
+                "remove `args`, or make this a host, device or call step",
+            );
+        }
+        if d.result.is_some() && d.host.is_none() && d.call.is_none() {
+            self.error(
+                "unexpected-key",
+                loc.clone(),
+                format!("step `{name}` has `result`, but only host and call steps give one"),
+                "remove `result`",
+            );
+        }
+        if d.decide.as_ref().is_some_and(Vec::is_empty) {
+            self.error(
+                "decide-no-else",
+                loc.clone(),
+                format!("the decision `{name}` has no branch at all"),
+                "give at least one branch; the last one without `if`",
+            );
+            return None;
+        }
 
         // What the step is, and which events it may receive with which data.
         let mut events: BTreeMap<String, Type> = BTreeMap::new();
@@ -1441,10 +1571,7 @@ impl Compiler {
                             "declare the variable with the operation's result type",
                         );
                     }
-                    match t {
-                        Target::Var(v) => Some(v),
-                        Target::Session(_) => None,
-                    }
+                    Some(t)
                 }
                 None => None,
             };
@@ -1529,10 +1656,7 @@ impl Compiler {
                             "declare the variable with the flow's outputs as a record type",
                         );
                     }
-                    match t {
-                        Target::Var(v) => Some(v),
-                        Target::Session(_) => None,
-                    }
+                    Some(t)
                 }
                 None => None,
             };
@@ -1741,10 +1865,14 @@ impl Compiler {
                     hint,
                 );
             }
-            let guard = b
-                .guard
-                .as_ref()
-                .and_then(|g| self.expr(src, g, env, Some(&Type::Bool)));
+            let guard = match &b.guard {
+                Some(g) => match self.expr(src, g, env, Some(&Type::Bool)) {
+                    Some(cx) => Some(cx),
+                    // Reported already; leaving it out keeps it from looking unconditional.
+                    None => continue,
+                },
+                None => None,
+            };
             let set = self.assigns(src, &b.set, env, vars, ctx);
             out.push(Branch {
                 guard,
@@ -1755,6 +1883,41 @@ impl Compiler {
         }
         out
     }
+}
+
+/// Maps a byte offset inside a scalar's value to a byte offset in the YAML source, where
+/// the scalar starts at `at`. The value and its source text differ by quotes, escapes
+/// (`\"`, `''`) and line folding (a line break and indentation read as one space): walk
+/// both, skipping source characters that the value does not have.
+pub fn value_offset_in_source(source: &str, at: usize, value: &str, value_off: usize) -> usize {
+    let Some(raw) = source.get(at..) else {
+        return source.len();
+    };
+    let skippable = |c: char| matches!(c, ' ' | '\n' | '\r' | '\t' | '\\' | '"' | '\'');
+    let mut chars = raw.char_indices().peekable();
+    if matches!(raw.chars().next(), Some('"' | '\'')) {
+        chars.next();
+    }
+    for (vi, vc) in value.char_indices() {
+        if vi >= value_off {
+            // Skip what stands between the previous character and this one (a folded
+            // line break and its indentation, an escape's backslash).
+            while let Some(&(si, rc)) = chars.peek() {
+                if rc == vc || !skippable(rc) {
+                    return at + si;
+                }
+                chars.next();
+            }
+            return source.len();
+        }
+        while let Some(&(_, rc)) = chars.peek() {
+            chars.next();
+            if rc == vc || !skippable(rc) {
+                break;
+            }
+        }
+    }
+    chars.peek().map_or(source.len(), |&(si, _)| at + si)
 }
 
 /// The known name closest to `name`, if one is close enough to be a typo.

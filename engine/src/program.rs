@@ -29,6 +29,9 @@ pub struct Program {
     pub texts: IndexMap<String, Text>,
     pub params: Value,
     pub params_type: Type,
+    /// Where each parameter is written, by dotted path under `params` (list items by
+    /// index: `withdrawal.presets.ALL.0`), for the linter's findings.
+    pub param_locs: IndexMap<String, Loc>,
     /// The content hash of every file the program was built from (sha256, hex).
     pub hash: String,
 }
@@ -90,7 +93,7 @@ pub enum StepKind {
     Host {
         op: String,
         args: Vec<(String, Cx)>,
-        result: Option<String>,
+        result: Option<Target>,
     },
     Device {
         device: DeviceClass,
@@ -100,7 +103,7 @@ pub enum StepKind {
     Call {
         flow: String,
         args: Vec<(String, Cx)>,
-        result: Option<String>,
+        result: Option<Target>,
     },
     Decide(Vec<Branch>),
     /// Wait for an event (a signal, a device event, the timeout) without a screen.

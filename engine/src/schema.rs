@@ -3,14 +3,18 @@
 //! One hand-written document describes every kind of file under `flows/`: `terminal.yaml`,
 //! `catalogue.yaml`, `params*.yaml`, `texts*.yaml` and the flows. A YAML language server
 //! does not know a file's name, so the root picks the kind from the keys the file uses
-//! (`languages`/`entry` → terminal, `types`/`host`/`devices`/`signals` → catalogue, `params` →
-//! params, `texts` alone → texts, anything else → flow), as the loader picks it from the
-//! name. [`schema_for`] gives the schema of one kind, for tools that know the file name.
+//! (`languages`/`entry` → terminal; `types`/`host`/`devices`/`signals` → catalogue;
+//! `params` → params; `texts` alone → texts; anything else → flow), as the loader picks
+//! it from the name. [`schema_for`] gives the schema of one kind, for tools that know the
+//! file name.
 //!
-//! The shapes follow [`crate::model`] exactly: `additionalProperties: false` wherever the
-//! model denies unknown fields. Expressions and templates accept any YAML scalar because
-//! the loader reads an unquoted `5` or `true` as the text of the expression. The schema
-//! checks shapes only; names, types and expressions are checked by `atmflow lint`.
+//! The shapes follow [`crate::model`]: `additionalProperties: false` wherever the model
+//! denies unknown fields (a test compares the keys). Expressions and templates accept any
+//! YAML scalar, as the loader reads an unquoted `5` or `true` as the expression's text.
+//! A few checks the loader makes later are made here too, so the editor shows them while
+//! typing: one kind per step, no `on` in `decide`/`end` steps, a `currency` for amount
+//! inputs, and names (not broken YAML like `{x: money(0, c)}`) as `set` and `args` keys.
+//! Everything else (names, types, expressions) is checked by `atmflow lint`.
 //! `docs/flow-format.md` documents the format for people.
 
 use std::path::Path;
@@ -163,6 +167,7 @@ fn definitions() -> Value {
             "type": "string",
             "description": "A type: bool, number, money, text, date, secret, list<T>, or a record type declared under `types:` in catalogue.yaml.",
             "pattern": r"^\s*(list<\s*)*[A-Za-z_][A-Za-z0-9_]*(\s*>)*\s*$",
+            "patternErrorMessage": "a type is a name such as money, text or account, or list<T>",
             "examples": ["bool", "number", "money", "text", "date", "secret", "list<money>", "account"]
         },
         "fields": map_of(
@@ -188,10 +193,15 @@ fn definitions() -> Value {
                 "texts": map_of(reference("text"), "Texts by key, e.g. `btn.ok: {sq: \"OK\", en: \"OK\"}`. A flow's own text of the same key shadows a shared one.")
             }
         },
-        "assignments": map_of(
-            expr("The value, as an expression of the variable's type."),
-            "Assignments: a flow variable or `session.NAME`, and the expression it is set to, done in order."
-        ),
+        "assignments": {
+            "type": "object",
+            "description": "Assignments: a flow variable or `session.NAME`, and the expression it is set to, done in order. Inside `{ ... }` quote a value holding `,`: {x: \"money(0, currency)\"}.",
+            "propertyNames": {
+                "pattern": r"^\s*(session\.)?[A-Za-z_][A-Za-z0-9_]*\s*$",
+                "patternErrorMessage": "not a variable name: inside { ... } put quotes around a value that holds a comma, e.g. {x: \"money(0, currency)\"}"
+            },
+            "additionalProperties": expr("The value, as an expression of the variable's type.")
+        },
 
         // ----- terminal.yaml -----
         "terminal": {
@@ -321,7 +331,8 @@ fn definitions() -> Value {
                 "device": {
                     "type": "string",
                     "description": "Send `device.command`, e.g. cash_dispenser.dispense; the device's events follow (and `eject`).",
-                    "pattern": device_command
+                    "pattern": device_command,
+                    "patternErrorMessage": "write DEVICE.COMMAND, e.g. cash_dispenser.dispense"
                 },
                 "call": string("Run this flow; its end outcomes are this step's events, with its outputs as `event`."),
                 "decide": {
@@ -332,7 +343,15 @@ fn definitions() -> Value {
                 },
                 "wait": described_ref("wait", "Wait for an event without showing a screen: a device event, a signal, `timeout` or `eject`. Written `wait: {}` or `wait: {timeout: expr}`."),
                 "end": string("End this flow with this outcome: the calling step receives it as an event. A session handler ending with `resume` re-enters the interrupted step."),
-                "args": map_of(expr("The argument's value."), "Arguments of `host`, `device` or `call`, as expressions."),
+                "args": {
+                    "type": "object",
+                    "description": "Arguments of `host`, `device` or `call`, by name, as expressions. Inside `{ ... }` quote a value holding `,`.",
+                    "propertyNames": {
+                        "pattern": r"^[A-Za-z_][A-Za-z0-9_]*$",
+                        "patternErrorMessage": "not an argument name: inside { ... } put quotes around a value that holds a comma, e.g. {amount: \"money(5, currency)\"}"
+                    },
+                    "additionalProperties": expr("The argument's value.")
+                },
                 "result": string("The variable that receives the host result (on `ok`) or the called flow's outputs record."),
                 "set": {
                     "description": "Assignments made when the step is entered, before it acts.",

@@ -1,17 +1,31 @@
 //! The flow linter: everything that can be found wrong in a set of flows before it reaches
 //! a terminal, as diagnostics for people (miette) and machines (JSON).
 //!
-//! Today it reports what loading and type-checking find (schema, references, types,
-//! translations, shadowed branches). The graph rules (unreachable steps, dead ends, card
-//! and cash safety) come with the linter's own issue and land here.
+//! It reports what loading and type-checking find (schema, references, types,
+//! translations, shadowed branches), then, for flows that load, the [`rules`]: unreachable
+//! steps, dead ends, card and cash safety, confirmations, timeouts, parameters and
+//! what is never used. `docs/lint-rules.md` lists every rule.
+
+pub mod config;
+pub mod report;
+pub mod rules;
 
 use atmflow_engine::diag::{Diagnostic, Severity};
 use atmflow_engine::load::Loaded;
 use serde::Serialize;
 
-/// All findings for a load, errors first, then by file and position.
+/// All findings for a load with this bank's rule settings, errors first, then by file
+/// and position.
 pub fn findings(loaded: &Loaded) -> Vec<Diagnostic> {
+    findings_with(loaded, &rules::RuleSettings::default())
+}
+
+/// All findings for a load: the loader's, then the rules' when the flows loaded.
+pub fn findings_with(loaded: &Loaded, settings: &rules::RuleSettings) -> Vec<Diagnostic> {
     let mut out = loaded.diagnostics.clone();
+    if let Some(program) = &loaded.program {
+        out.extend(rules::run_rules(program, loaded, settings));
+    }
     out.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
