@@ -26,6 +26,8 @@ pub enum Action {
     /// A screen button by id (`confirm`, `preset.2`), or by its number on the screen.
     Press(String),
     Language(String),
+    /// The terminal's physical eject key, which works on every screen.
+    EjectKey,
     TakeCard,
     TakeCash,
     TakeNotes,
@@ -99,6 +101,7 @@ pub fn perform(
             now,
         ),
         Action::Language(code) => t.dispatch(Event::Language { code: code.clone() }, now),
+        Action::EjectKey => t.dispatch(Event::Button { id: "eject".into() }, now),
         Action::Press(key) => {
             let view = t
                 .view()

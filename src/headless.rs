@@ -20,6 +20,7 @@ Commands (a button can also be pressed by its number or id alone):
   type DIGITS|TEXT    type on the keypad / virtual keyboard (also: pin 1234)
   press ID|N          press a button          back        delete a digit
   clear               empty the input         focus ID    move to another input
+  eject               the eject key (works on every screen)
   take card | take cash | take notes
   notes CUR 1000x5 500x2     insert notes      suspect     insert a suspect note
   scan PAYLOAD        scan a QR code          lang sq|en  switch the language
@@ -79,6 +80,7 @@ pub fn parse_command(line: &str) -> Result<Command, ActionError> {
             Command::Act(Action::Press(words[1].to_string()))
         }
         "back" | "backspace" => Command::Act(Action::Backspace),
+        "eject" => Command::Act(Action::EjectKey),
         "clear" => Command::Act(Action::Clear),
         "focus" => {
             need(1, "focus INPUT")?;

@@ -96,6 +96,8 @@ pub enum Step {
     Focus(String),
     Press(String),
     Language(String),
+    /// The physical eject key (works on every screen, button or not).
+    EjectKey,
     TakeCard,
     TakeCash,
     TakeNotes,
@@ -251,6 +253,7 @@ pub fn run_scenario(s: &Scenario, program: &Arc<Program>) -> Result<(), String> 
             Step::Focus(x) => Some(Action::Focus(x.clone())),
             Step::Press(x) => Some(Action::Press(x.clone())),
             Step::Language(x) => Some(Action::Language(x.clone())),
+            Step::EjectKey => Some(Action::EjectKey),
             Step::TakeCard => Some(Action::TakeCard),
             Step::TakeCash => Some(Action::TakeCash),
             Step::TakeNotes => Some(Action::TakeNotes),

@@ -410,7 +410,11 @@ fn check_both_modes(trace: &[TraceEvent]) {
     let stream = bench(trace, "stream");
     assert_eq!(stream["final"], reference_stream(trace), "stream mode");
     let sessions = bench(trace, "sessions");
-    assert_eq!(sessions["final"], reference_sessions(trace), "sessions mode");
+    assert_eq!(
+        sessions["final"],
+        reference_sessions(trace),
+        "sessions mode"
+    );
 }
 
 #[test]

@@ -368,8 +368,9 @@ impl Session {
                 self.stack.clear();
                 self.ended = Some("loop".into());
                 out.push(Effect::Error {
-                    message: "the flows went through too many steps without waiting for the customer"
-                        .into(),
+                    message:
+                        "the flows went through too many steps without waiting for the customer"
+                            .into(),
                     flow: self.position().map(|p| p.0).unwrap_or_default(),
                     step: name,
                 });
@@ -682,20 +683,22 @@ impl Session {
                     self.run_handler("fault", out);
                 }
             }
-            (StepKind::Wait { .. }, Event::Timeout) => {
-                if self.deadline.is_some_and(|d| self.now >= d) {
-                    self.deadline = None;
-                    if !self.deliver("timeout", Value::Record(BTreeMap::new()), out) {
-                        self.run_handler("timeout", out);
-                    }
-                }
-            }
+            (StepKind::Wait { .. }, Event::Timeout) => self.fire_timeout(out),
             _ => {}
         }
     }
 
+    /// The step's deadline has passed: its `timeout` branch, or the session handler.
+    fn fire_timeout(&mut self, out: &mut Vec<Effect>) {
+        if self.deadline.is_some_and(|d| self.now >= d) {
+            self.deadline = None;
+            if !self.deliver("timeout", Value::Record(BTreeMap::new()), out) {
+                self.run_handler("timeout", out);
+            }
+        }
+    }
+
     fn screen_event(&mut self, screen: &Screen, step: &Step, event: &Event, out: &mut Vec<Effect>) {
-        let no_data = || Value::Record(BTreeMap::new());
         match event {
             Event::Type { text } => {
                 self.type_text(screen, text);
@@ -733,14 +736,7 @@ impl Session {
                     self.show(out);
                 }
             }
-            Event::Timeout => {
-                if self.deadline.is_some_and(|d| self.now >= d) {
-                    self.deadline = None;
-                    if !self.deliver("timeout", no_data(), out) {
-                        self.run_handler("timeout", out);
-                    }
-                }
-            }
+            Event::Timeout => self.fire_timeout(out),
             Event::Button { id } => self.press(screen, step, id, out),
             Event::Device(ev) => {
                 let data = Value::Record(ev.data.clone());

@@ -1480,7 +1480,9 @@ impl Compiler {
             self.error(
                 "unexpected-key",
                 loc.clone(),
-                format!("step `{name}` has `args`, but only host, device and call steps take arguments"),
+                format!(
+                    "step `{name}` has `args`, but only host, device and call steps take arguments"
+                ),
                 "remove `args`, or make this a host, device or call step",
             );
         }

@@ -188,8 +188,8 @@ fn load_machine() -> Result<Program, String> {
 /// Turns the trace's `[type, value]` pairs into signals; a value becomes the number field
 /// `value` of the signal's data.
 fn convert(text: &str) -> Result<Vec<Event>, String> {
-    let raw: Vec<(String, Option<i64>)> =
-        serde_json::from_str(text).map_err(|e| format!("the trace is not [[type, value], ...]: {e}"))?;
+    let raw: Vec<(String, Option<i64>)> = serde_json::from_str(text)
+        .map_err(|e| format!("the trace is not [[type, value], ...]: {e}"))?;
     Ok(raw
         .into_iter()
         .map(|(name, value)| Event::Signal {

@@ -239,7 +239,10 @@ impl Config {
             path: path.to_path_buf(),
             error,
         })?;
-        let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let base = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
         Config::parse(SourceFile::new(path, text), &base)
     }
 
@@ -632,14 +635,14 @@ pub fn lint(
     loads: Vec<(Option<PathBuf>, Loaded)>,
     explicit: Option<&Path>,
 ) -> Result<Linted, ConfigError> {
-    let mut groups: IndexMap<
-        Option<PathBuf>,
-        (
-            Option<PathBuf>,
-            Vec<Diagnostic>,
-            IndexMap<Arc<str>, SourceFile>,
-        ),
-    > = IndexMap::new();
+    /// The loads that share one configuration file (or none).
+    #[derive(Default)]
+    struct Group {
+        config: Option<PathBuf>,
+        findings: Vec<Diagnostic>,
+        sources: IndexMap<Arc<str>, SourceFile>,
+    }
+    let mut groups: IndexMap<Option<PathBuf>, Group> = IndexMap::new();
     for (dir, loaded) in loads {
         let path = explicit
             .map(Path::to_path_buf)
@@ -647,21 +650,23 @@ pub fn lint(
         let key = path
             .as_ref()
             .map(|p| std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()));
-        let group = groups
-            .entry(key)
-            .or_insert_with(|| (path, Vec::new(), IndexMap::new()));
-        group.1.extend(crate::findings(&loaded));
-        group.2.extend(loaded.sources);
+        let group = groups.entry(key).or_insert_with(|| Group {
+            config: path,
+            ..Group::default()
+        });
+        group.findings.extend(crate::findings(&loaded));
+        group.sources.extend(loaded.sources);
     }
     let mut out = Linted::default();
-    for (_, (path, findings, sources)) in groups {
-        let config = match &path {
+    for group in groups.into_values() {
+        let config = match &group.config {
             Some(p) => Config::load(p)?,
             None => Config::default(),
         };
-        out.findings.extend(apply(findings, &config, &sources));
-        out.files += sources.len();
-        out.sources.extend(sources);
+        out.findings
+            .extend(apply(group.findings, &config, &group.sources));
+        out.files += group.sources.len();
+        out.sources.extend(group.sources);
         if let Some(src) = config.source {
             out.sources.entry(src.path.clone()).or_insert(src);
         }

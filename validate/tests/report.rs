@@ -10,7 +10,8 @@ use atmflow_validate::report::{self, Context, Format};
 use indexmap::IndexMap;
 use serde_json::Value;
 
-const MAIN: &str = "id: main\nstart: start\nsteps:\n  start:\n    goto: nowhere\n  done:\n    end: done\n";
+const MAIN: &str =
+    "id: main\nstart: start\nsteps:\n  start:\n    goto: nowhere\n  done:\n    end: done\n";
 const TEXTS: &str = "texts:\n  hello: {sq: \"Mirë\", en: \"Hello\", de: \"Hallo\"}\n";
 
 type Sources = IndexMap<Arc<str>, SourceFile>;
@@ -30,7 +31,13 @@ fn sources() -> Sources {
 }
 
 /// A finding of `rule` at the first `needle` in `file`.
-fn at(sources: &Sources, file: &str, needle: &str, rule: &'static str, sev: Severity) -> Diagnostic {
+fn at(
+    sources: &Sources,
+    file: &str,
+    needle: &str,
+    rule: &'static str,
+    sev: Severity,
+) -> Diagnostic {
     let src = &sources[file];
     let offset = src.text.find(needle).expect("needle in source");
     let loc = Loc::new(src, offset, needle.len());
@@ -44,8 +51,20 @@ fn at(sources: &Sources, file: &str, needle: &str, rule: &'static str, sev: Seve
 /// An error and a warning, as the loader would report them.
 fn two_findings(s: &Sources) -> Vec<Diagnostic> {
     vec![
-        at(s, "flows/main.yaml", "nowhere", "unknown-target", Severity::Error),
-        at(s, "flows/texts.yaml", "de", "unknown-language", Severity::Warning),
+        at(
+            s,
+            "flows/main.yaml",
+            "nowhere",
+            "unknown-target",
+            Severity::Error,
+        ),
+        at(
+            s,
+            "flows/texts.yaml",
+            "de",
+            "unknown-language",
+            Severity::Warning,
+        ),
     ]
 }
 
@@ -70,7 +89,10 @@ fn human_starts_each_finding_with_one_headline_then_the_snippet_and_ends_with_a_
         lines[0],
         "flows/main.yaml:5:11: problem with `nowhere` [unknown-target]"
     );
-    assert!(out.contains("flows/texts.yaml:2:36: problem with `de` [unknown-language]"), "{out}");
+    assert!(
+        out.contains("flows/texts.yaml:2:36: problem with `de` [unknown-language]"),
+        "{out}"
+    );
     // The snippet: the source line, the underline, the hint.
     assert!(out.contains("    goto: nowhere"), "{out}");
     assert!(out.contains("here"), "{out}");
@@ -130,11 +152,11 @@ fn github_writes_one_workflow_command_per_finding() {
 
 #[test]
 fn github_escapes_data_and_properties() {
-    assert_eq!(report::escape_data("100% a\r\nb: c, d"), "100%25 a%0D%0Ab: c, d");
     assert_eq!(
-        report::escape_property("a,b:c%\n"),
-        "a%2Cb%3Ac%25%0A"
+        report::escape_data("100% a\r\nb: c, d"),
+        "100%25 a%0D%0Ab: c, d"
     );
+    assert_eq!(report::escape_property("a,b:c%\n"), "a%2Cb%3Ac%25%0A");
     let s = sources_with(&[("flows/odd,name:x.yaml", "a: 1\n")]);
     let d = Diagnostic::error(
         "wrong-type",
@@ -166,7 +188,11 @@ fn assert_valid_sarif(v: &Value) {
         .iter_errors(v)
         .map(|e| format!("{}: {e}", e.instance_path()))
         .collect();
-    assert!(errors.is_empty(), "invalid SARIF:\n{}\n{v:#}", errors.join("\n"));
+    assert!(
+        errors.is_empty(),
+        "invalid SARIF:\n{}\n{v:#}",
+        errors.join("\n")
+    );
 }
 
 #[test]
@@ -194,11 +220,19 @@ fn the_schema_check_is_real() {
 fn sarif_has_the_tool_its_rules_and_the_results_as_github_reads_them() {
     let s = sources();
     let v = report::sarif(&two_findings(&s), None);
-    assert_eq!(v["$schema"], "https://json.schemastore.org/sarif-2.1.0.json");
+    assert_eq!(
+        v["$schema"],
+        "https://json.schemastore.org/sarif-2.1.0.json"
+    );
     assert_eq!(v["version"], "2.1.0");
     let driver = &v["runs"][0]["tool"]["driver"];
     assert_eq!(driver["name"], "atmflow-lint");
-    assert!(driver["informationUri"].as_str().unwrap().starts_with("https://"));
+    assert!(
+        driver["informationUri"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://")
+    );
     assert_eq!(driver["version"], env!("CARGO_PKG_VERSION"));
     let rules = driver["rules"].as_array().unwrap();
     assert_eq!(rules.len(), 2);
@@ -207,7 +241,12 @@ fn sarif_has_the_tool_its_rules_and_the_results_as_github_reads_them() {
         rules[0]["shortDescription"]["text"],
         "A transition names a step that does not exist"
     );
-    assert!(rules[0]["helpUri"].as_str().unwrap().ends_with("docs/lint-rules.md#unknown-target"));
+    assert!(
+        rules[0]["helpUri"]
+            .as_str()
+            .unwrap()
+            .ends_with("docs/lint-rules.md#unknown-target")
+    );
     assert_eq!(rules[0]["defaultConfiguration"]["level"], "error");
     assert_eq!(rules[1]["defaultConfiguration"]["level"], "warning");
 
@@ -217,7 +256,10 @@ fn sarif_has_the_tool_its_rules_and_the_results_as_github_reads_them() {
     assert_eq!(r["ruleId"], "unknown-target");
     assert_eq!(r["ruleIndex"], 0);
     assert_eq!(r["level"], "error");
-    assert_eq!(r["message"]["text"], "problem with `nowhere`\nhint: fix `nowhere`");
+    assert_eq!(
+        r["message"]["text"],
+        "problem with `nowhere`\nhint: fix `nowhere`"
+    );
     let loc = &r["locations"][0]["physicalLocation"];
     assert_eq!(loc["artifactLocation"]["uri"], "flows/main.yaml");
     assert_eq!(loc["region"]["startLine"], 5);
@@ -247,14 +289,25 @@ fn sarif_paths_are_relative_to_the_base_with_forward_slashes_and_encoded() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|r| r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str().unwrap())
+        .map(|r| {
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()
+                .unwrap()
+        })
         .collect();
     assert_eq!(
         uris,
-        ["flows/my%20flows/a.yaml", "file:///elsewhere/x%25y.yaml", "flows/b.yaml"]
+        [
+            "flows/my%20flows/a.yaml",
+            "file:///elsewhere/x%25y.yaml",
+            "flows/b.yaml"
+        ]
     );
     assert_valid_sarif(&v);
-    assert_eq!(report::repo_path(inside.to_str().unwrap(), Some(&base)), "flows/my flows/a.yaml");
+    assert_eq!(
+        report::repo_path(inside.to_str().unwrap(), Some(&base)),
+        "flows/my flows/a.yaml"
+    );
 }
 
 #[test]
@@ -315,8 +368,20 @@ fn a_rule_can_be_made_an_error_or_a_warning() {
 fn a_rule_can_be_turned_off_for_some_paths_only() {
     let s = sources_with(&[("flows/main.yaml", MAIN), ("flows/legacy/old.yaml", MAIN)]);
     let findings = vec![
-        at(&s, "flows/main.yaml", "nowhere", "unknown-target", Severity::Error),
-        at(&s, "flows/legacy/old.yaml", "nowhere", "unknown-target", Severity::Error),
+        at(
+            &s,
+            "flows/main.yaml",
+            "nowhere",
+            "unknown-target",
+            Severity::Error,
+        ),
+        at(
+            &s,
+            "flows/legacy/old.yaml",
+            "nowhere",
+            "unknown-target",
+            Severity::Error,
+        ),
     ];
     let c = config(
         "overrides:\n  - paths: [\"flows/legacy/*.yaml\"]\n    rules: {unknown-target: off}\n",
@@ -349,7 +414,13 @@ fn override_paths_are_relative_to_the_configuration_file() {
     let c = Config::load(&cfg_path).unwrap();
     let file = project.join("flows/legacy/old.yaml");
     let s = sources_with(&[(file.to_str().unwrap(), MAIN)]);
-    let f = vec![at(&s, file.to_str().unwrap(), "nowhere", "unknown-target", Severity::Error)];
+    let f = vec![at(
+        &s,
+        file.to_str().unwrap(),
+        "nowhere",
+        "unknown-target",
+        Severity::Error,
+    )];
     assert!(config::apply(f, &c, &s).is_empty());
 }
 
@@ -360,7 +431,13 @@ fn an_inline_silence_with_a_reason_silences_its_finding() {
         "    goto: nowhere  # atmflow-lint: allow unknown-target -- the step comes with the next release\n",
     );
     let s = sources_with(&[("flows/main.yaml", &text)]);
-    let f = vec![at(&s, "flows/main.yaml", "nowhere", "unknown-target", Severity::Error)];
+    let f = vec![at(
+        &s,
+        "flows/main.yaml",
+        "nowhere",
+        "unknown-target",
+        Severity::Error,
+    )];
     assert_eq!(config::apply(f, &Config::default(), &s), []);
 
     // On the line above, too.
@@ -369,7 +446,13 @@ fn an_inline_silence_with_a_reason_silences_its_finding() {
         "    # atmflow-lint: allow unknown-target -- the step comes with the next release\n    goto: nowhere\n",
     );
     let s = sources_with(&[("flows/main.yaml", &text)]);
-    let f = vec![at(&s, "flows/main.yaml", "nowhere", "unknown-target", Severity::Error)];
+    let f = vec![at(
+        &s,
+        "flows/main.yaml",
+        "nowhere",
+        "unknown-target",
+        Severity::Error,
+    )];
     assert_eq!(config::apply(f, &Config::default(), &s), []);
 }
 
@@ -380,7 +463,13 @@ fn a_silence_two_lines_above_does_not_reach() {
         "  # atmflow-lint: allow unknown-target -- too far\n  start:\n    goto: nowhere\n",
     );
     let s = sources_with(&[("flows/main.yaml", &text)]);
-    let f = vec![at(&s, "flows/main.yaml", "nowhere", "unknown-target", Severity::Error)];
+    let f = vec![at(
+        &s,
+        "flows/main.yaml",
+        "nowhere",
+        "unknown-target",
+        Severity::Error,
+    )];
     let out = config::apply(f, &Config::default(), &s);
     assert_eq!(
         rules_of(&out),
@@ -398,9 +487,18 @@ fn a_silence_without_a_reason_is_a_finding_itself() {
         "    goto: nowhere # atmflow-lint: allow unknown-target\n",
     );
     let s = sources_with(&[("flows/main.yaml", &text)]);
-    let f = vec![at(&s, "flows/main.yaml", "nowhere", "unknown-target", Severity::Error)];
+    let f = vec![at(
+        &s,
+        "flows/main.yaml",
+        "nowhere",
+        "unknown-target",
+        Severity::Error,
+    )];
     let out = config::apply(f, &Config::default(), &s);
-    assert_eq!(rules_of(&out), [("silence-without-reason", Severity::Warning)]);
+    assert_eq!(
+        rules_of(&out),
+        [("silence-without-reason", Severity::Warning)]
+    );
     let d = &out[0];
     assert_eq!((d.loc.line, d.loc.column), (5, 19));
     assert_eq!(&*d.loc.file, "flows/main.yaml");
@@ -414,7 +512,13 @@ fn a_silence_that_silences_nothing_is_reported() {
         "    goto: nowhere # atmflow-lint: allow unknown-text -- wrong rule\n",
     );
     let s = sources_with(&[("flows/main.yaml", &text)]);
-    let f = vec![at(&s, "flows/main.yaml", "nowhere", "unknown-target", Severity::Error)];
+    let f = vec![at(
+        &s,
+        "flows/main.yaml",
+        "nowhere",
+        "unknown-target",
+        Severity::Error,
+    )];
     let out = config::apply(f, &Config::default(), &s);
     assert_eq!(
         rules_of(&out),
@@ -423,7 +527,10 @@ fn a_silence_that_silences_nothing_is_reported() {
             ("unused-silence", Severity::Warning)
         ]
     );
-    assert_eq!(out[1].message, "this silence of `unknown-text` silences nothing");
+    assert_eq!(
+        out[1].message,
+        "this silence of `unknown-text` silences nothing"
+    );
 
     // A misspelt rule: the hint names the closest one.
     let text = MAIN.replace(
@@ -431,14 +538,32 @@ fn a_silence_that_silences_nothing_is_reported() {
         "    goto: nowhere # atmflow-lint: allow unknown-targte -- typo\n",
     );
     let s = sources_with(&[("flows/main.yaml", &text)]);
-    let f = vec![at(&s, "flows/main.yaml", "nowhere", "unknown-target", Severity::Error)];
+    let f = vec![at(
+        &s,
+        "flows/main.yaml",
+        "nowhere",
+        "unknown-target",
+        Severity::Error,
+    )];
     let out = config::apply(f, &Config::default(), &s);
     assert_eq!(out[1].rule, "unused-silence");
-    assert!(out[1].hint.as_deref().unwrap().contains("did you mean `unknown-target`?"));
+    assert!(
+        out[1]
+            .hint
+            .as_deref()
+            .unwrap()
+            .contains("did you mean `unknown-target`?")
+    );
 
     // The silences' own rules can be configured like any other.
     let out = config::apply(
-        vec![at(&s, "flows/main.yaml", "nowhere", "unknown-target", Severity::Error)],
+        vec![at(
+            &s,
+            "flows/main.yaml",
+            "nowhere",
+            "unknown-target",
+            Severity::Error,
+        )],
         &config("rules: {unused-silence: off}\n"),
         &s,
     );
@@ -452,7 +577,13 @@ fn a_comment_that_is_not_a_silence_is_reported() {
         "    goto: nowhere # atmflow-lint: disable unknown-target\n",
     );
     let s = sources_with(&[("flows/main.yaml", &text)]);
-    let f = vec![at(&s, "flows/main.yaml", "nowhere", "unknown-target", Severity::Error)];
+    let f = vec![at(
+        &s,
+        "flows/main.yaml",
+        "nowhere",
+        "unknown-target",
+        Severity::Error,
+    )];
     let out = config::apply(f, &Config::default(), &s);
     assert_eq!(
         rules_of(&out),
@@ -466,7 +597,9 @@ fn a_comment_that_is_not_a_silence_is_reported() {
 #[test]
 fn an_unknown_rule_in_the_configuration_is_reported_where_it_is_written() {
     let s = sources();
-    let c = config("# project lint settings\nrules:\n  unknown-targte: off\noverrides:\n  - paths: [\"x/*\"]\n    rules:\n      no-such-rule: warning\n");
+    let c = config(
+        "# project lint settings\nrules:\n  unknown-targte: off\noverrides:\n  - paths: [\"x/*\"]\n    rules:\n      no-such-rule: warning\n",
+    );
     let out = config::apply(two_findings(&s), &c, &s);
     let unknown: Vec<&Diagnostic> = out
         .iter()
@@ -482,12 +615,17 @@ fn an_unknown_rule_in_the_configuration_is_reported_where_it_is_written() {
     assert_eq!(d.hint.as_deref(), Some("did you mean `unknown-target`?"));
     assert_eq!((unknown[1].loc.line, unknown[1].loc.column), (7, 7));
     // The misspelt rule changes nothing.
-    assert!(out.iter().any(|d| d.rule == "unknown-target" && d.severity == Severity::Error));
+    assert!(
+        out.iter()
+            .any(|d| d.rule == "unknown-target" && d.severity == Severity::Error)
+    );
 }
 
 #[test]
 fn settings_are_passed_through_untouched() {
-    let c = config("settings:\n  unconfirmed-money:\n    confirm_buttons: [confirm, withdraw_now]\n    depth: 3\n");
+    let c = config(
+        "settings:\n  unconfirmed-money:\n    confirm_buttons: [confirm, withdraw_now]\n    depth: 3\n",
+    );
     assert_eq!(
         c.settings,
         serde_json::json!({"unconfirmed-money": {"confirm_buttons": ["confirm", "withdraw_now"], "depth": 3}})
@@ -499,7 +637,10 @@ fn settings_are_passed_through_untouched() {
 #[test]
 fn an_invalid_configuration_is_refused_with_its_position() {
     let e = Config::parse(
-        SourceFile::new(Path::new("atmflow-lint.yaml"), "rules:\n  unknown-target: fatal\n".into()),
+        SourceFile::new(
+            Path::new("atmflow-lint.yaml"),
+            "rules:\n  unknown-target: fatal\n".into(),
+        ),
         Path::new("."),
     )
     .unwrap_err();
@@ -507,7 +648,11 @@ fn an_invalid_configuration_is_refused_with_its_position() {
         panic!("expected an invalid configuration");
     };
     assert_eq!(diagnostic.loc.line, 2);
-    assert!(diagnostic.message.contains("fatal"), "{}", diagnostic.message);
+    assert!(
+        diagnostic.message.contains("fatal"),
+        "{}",
+        diagnostic.message
+    );
 
     let e = Config::parse(
         SourceFile::new(Path::new("atmflow-lint.yaml"), "rulez: {}\n".into()),
@@ -527,9 +672,15 @@ fn the_configuration_is_found_in_the_flows_folder_then_its_parent() {
     std::fs::create_dir_all(&flows).unwrap();
     assert_eq!(Config::discover(&flows), None);
     std::fs::write(dir.path().join("atmflow-lint.yaml"), "rules: {}\n").unwrap();
-    assert_eq!(Config::discover(&flows), Some(dir.path().join("atmflow-lint.yaml")));
+    assert_eq!(
+        Config::discover(&flows),
+        Some(dir.path().join("atmflow-lint.yaml"))
+    );
     std::fs::write(flows.join("atmflow-lint.yaml"), "rules: {}\n").unwrap();
-    assert_eq!(Config::discover(&flows), Some(flows.join("atmflow-lint.yaml")));
+    assert_eq!(
+        Config::discover(&flows),
+        Some(flows.join("atmflow-lint.yaml"))
+    );
 }
 
 #[test]
@@ -542,7 +693,10 @@ fn folders_sharing_a_configuration_report_its_problems_once() {
         atmflow_engine::load::load_sources(vec![src])
     };
     let linted = config::lint(
-        vec![(None, load("a/terminal.yaml")), (None, load("b/terminal.yaml"))],
+        vec![
+            (None, load("a/terminal.yaml")),
+            (None, load("b/terminal.yaml")),
+        ],
         Some(&cfg),
     )
     .unwrap();
@@ -552,8 +706,18 @@ fn folders_sharing_a_configuration_report_its_problems_once() {
         .filter(|d| d.rule == "config-unknown-rule")
         .count();
     assert_eq!(unknown, 1);
-    assert!(linted.findings.iter().any(|d| &*d.loc.file == "a/terminal.yaml"));
-    assert!(linted.findings.iter().any(|d| &*d.loc.file == "b/terminal.yaml"));
+    assert!(
+        linted
+            .findings
+            .iter()
+            .any(|d| &*d.loc.file == "a/terminal.yaml")
+    );
+    assert!(
+        linted
+            .findings
+            .iter()
+            .any(|d| &*d.loc.file == "b/terminal.yaml")
+    );
     assert_eq!(linted.files, 2);
     // The configuration's text is there for its findings' snippets.
     assert!(linted.sources.contains_key(cfg.to_str().unwrap()));

@@ -1,6 +1,7 @@
 //! A flow as a graph (petgraph): one node per step, one edge per way from a step to the
 //! next (each branch of an `on` event, each branch of a `decide`).
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 
 use atmflow_engine::program::{Branch, Flow, Step, StepKind};
@@ -132,8 +133,8 @@ impl<'a> FlowGraph<'a> {
         };
         let mut queue = VecDeque::new();
         for &s in starts {
-            if !reached.parent.contains_key(&s) {
-                reached.parent.insert(s, None);
+            if let Entry::Vacant(v) = reached.parent.entry(s) {
+                v.insert(None);
                 reached.order.push(s);
                 queue.push_back(s);
             }
@@ -147,8 +148,8 @@ impl<'a> FlowGraph<'a> {
                     continue;
                 }
                 let t = e.target();
-                if !reached.parent.contains_key(&t) {
-                    reached.parent.insert(t, Some((n, e.weight().event)));
+                if let Entry::Vacant(v) = reached.parent.entry(t) {
+                    v.insert(Some((n, e.weight().event)));
                     reached.order.push(t);
                     queue.push_back(t);
                 }
@@ -267,9 +268,12 @@ pub(crate) fn called_flow(step: &Step) -> Option<&str> {
 /// leaves a call step on an outcome whose paths in the called flow are marked (as
 /// `via_call` decides: on every path, or on some). Results are kept per flow; a flow
 /// that calls itself (directly or not) counts as unmarked while it is being worked out.
+/// Whether an edge of a flow is marked by the flow itself.
+type LocalMark<'c, 'a> = Box<dyn Fn(&FlowGraph<'a>, &EdgeRefOf<'_, 'a>) -> bool + 'c>;
+
 pub(crate) struct CallMarks<'c, 'a> {
     cx: &'c Cx<'a>,
-    local: Box<dyn Fn(&FlowGraph<'a>, &EdgeRefOf<'_, 'a>) -> bool + 'c>,
+    local: LocalMark<'c, 'a>,
     via_call: fn(&OutcomeMarks, &str) -> bool,
     memo: HashMap<String, OutcomeMarks>,
     busy: HashSet<String>,
