@@ -336,6 +336,11 @@ fn bad_usage_exits_2() {
     assert!(err.contains("bad.yaml:2:"), "{err}");
     assert!(err.contains("the lint configuration is not valid"), "{err}");
 
+    std::fs::write(&bad, "settings:\n  card: {taken_by: x}\n").unwrap();
+    let o = lint(&["--config", bad.to_str().unwrap(), BROKEN]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(stderr(&o).contains("[config-settings]"), "{}", stderr(&o));
+
     let o = lint(&["tests/fixtures/lint/no-such-folder"]);
     assert_eq!(code(&o), 2);
     assert!(stderr(&o).contains("no-such-folder"), "{}", stderr(&o));

@@ -237,7 +237,7 @@ fn apply(text: &str, edit: &Edit) -> String {
 }
 
 proptest! {
-    #![proptest_config(config(48))]
+    #![proptest_config(config(32))]
 
     /// One shipped file (any of them, flows and terminal, catalogue, params, texts alike)
     /// with one edit: loading returns, and every diagnostic points inside its file.
@@ -251,7 +251,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(config(16))]
+    #![proptest_config(config(12))]
 
     /// Several edits at once, to reach files that are wrong in more than one place.
     #[test]
@@ -493,7 +493,7 @@ fn the_shipped_flows_have_expression_sites_and_load_cleanly() {
 }
 
 proptest! {
-    #![proptest_config(config(48))]
+    #![proptest_config(config(32))]
 
     /// An expression with a random cut and insertion, written back (quoted) on its own
     /// line: if loading fails, an error points at that line, and no error of that file

@@ -7,7 +7,7 @@
 //! overrides:                  # per path glob, relative to this file's folder; later wins
 //!   - paths: ["flows/legacy/*.yaml"]
 //!     rules: {unknown-text: off}
-//! settings: {}                # rule settings, passed through untouched
+//! settings: {}                # the rules' settings (crate::rules::RuleSettings)
 //! ```
 //!
 //! A YAML comment `# atmflow-lint: allow RULE-ID -- reason` on the line of a finding, or
@@ -39,88 +39,97 @@ pub const SILENCE_SYNTAX: &str = "silence-syntax";
 
 /// Every rule id the linter knows, with a one-line description (SARIF `shortDescription`).
 ///
-/// The loader's and type checker's rules, and the configuration's own. Rules added to
-/// the linter belong here too; ids that occur in the findings of a run are also accepted
-/// as known by [`apply`].
+/// The loader's and type checker's rules, the graph and safety rules ([`crate::rules`]),
+/// as the summary of `docs/lint-rules.md` lists them, and the configuration's own. [`apply`]
+/// also accepts [`crate::rules::RULE_IDS`] and the ids that occur in a run's findings.
 pub const RULES: &[(&str, &str)] = &[
-    ("yaml-syntax", "The file is not valid YAML"),
-    ("missing-value", "A value is missing"),
-    ("duplicate-key", "A key appears twice in one map"),
+    ("yaml-syntax", "A file that is not valid YAML"),
+    ("missing-value", "A key without a value"),
     (
-        "unknown-key",
-        "A key that this part of a flow does not accept",
+        "duplicate-key",
+        "A key twice in one map, or a parameter in two files",
     ),
+    ("unknown-key", "A key this part of a flow does not accept"),
     ("missing-key", "A required key is missing"),
-    ("wrong-type", "A value has the wrong shape"),
+    ("wrong-type", "A value of the wrong shape"),
+    ("oversized-input", "Too deep nesting or too many aliases"),
+    ("file-too-large", "A file over 1 MiB"),
+    ("unreadable-file", "A file or folder that cannot be read"),
+    ("missing-file", "No terminal.yaml or catalogue.yaml"),
+    ("step-kind", "A step with no kind, or more than one"),
     (
-        "oversized-input",
-        "A file is too deeply nested or repeats too many aliases",
+        "unexpected-key",
+        "`args` or `result` on a step that takes none",
     ),
-    ("file-too-large", "A flow file is larger than the limit"),
-    ("unreadable-file", "A file or folder cannot be read"),
-    ("missing-file", "A file the flows need is missing"),
-    ("duplicate-flow", "Two files define a flow with the same id"),
-    ("unknown-flow", "A call names a flow that does not exist"),
-    (
-        "unknown-target",
-        "A transition names a step that does not exist",
-    ),
+    ("unexpected-events", "`on` on a `decide` or `end` step"),
+    ("unknown-target", "A `goto` or `start` naming no step"),
     (
         "unknown-screen",
-        "A step shows a screen the flow does not define",
-    ),
-    ("unknown-text", "A text key that no texts define"),
-    (
-        "unknown-language",
-        "A text in a language the terminal does not have",
+        "A step showing a screen the flow does not have",
     ),
     (
-        "missing-translation",
-        "A text lacks one of the terminal's languages",
+        "unknown-flow",
+        "A `call`, `entry` or handler naming no flow",
     ),
-    ("unknown-type", "A type name that does not exist"),
-    (
-        "unknown-input-kind",
-        "An input of a kind that does not exist",
-    ),
-    (
-        "unknown-host-op",
-        "A host operation that the host does not offer",
-    ),
-    (
-        "unknown-device",
-        "A device that is not a device class or not in the catalogue",
-    ),
+    ("unknown-host-op", "A host operation not in the catalogue"),
+    ("unknown-device", "A device class that does not exist"),
     (
         "unknown-device-command",
         "A command the device does not have",
     ),
-    ("unknown-argument", "An argument the callee does not take"),
+    ("unknown-event", "An event the step can never receive"),
     (
-        "missing-argument",
-        "An argument the callee needs is missing",
+        "unknown-argument",
+        "An argument the operation, command or flow does not take",
     ),
-    ("unknown-event", "An event the step never receives"),
-    (
-        "unexpected-events",
-        "A step that waits for no event has `on`",
-    ),
-    (
-        "step-kind",
-        "A step that does nothing, or more than one thing",
-    ),
+    ("missing-argument", "A host operation's argument not given"),
+    ("unknown-type", "A type that does not exist"),
+    ("unknown-input-kind", "An input kind that does not exist"),
     (
         "decide-no-else",
-        "A decision without a branch for when no condition holds",
+        "A decision without a final branch without `if`",
     ),
     ("shadowed-branch", "A branch that can never be taken"),
-    (
-        "param-value",
-        "A parameter value that is out of range or malformed",
-    ),
-    ("undefined-variable", "A variable that is not declared"),
-    ("expr-syntax", "An expression that does not parse"),
+    ("expr-syntax", "An expression that cannot be read"),
     ("expr-type", "An expression of the wrong type"),
+    ("undefined-variable", "A name that is not a variable"),
+    ("unknown-param", "`params.X` where X is not a parameter"),
+    ("unknown-text", "A text key that does not exist"),
+    (
+        "missing-translation",
+        "A text missing a language of the terminal",
+    ),
+    (
+        "unknown-language",
+        "A text in a language the terminal does not have",
+    ),
+    ("param-value", "A parameter that cannot be read exactly"),
+    ("duplicate-flow", "Two flows with one id"),
+    ("unreachable-step", "A step no path from the start reaches"),
+    ("unused-step", "A step nothing goes to"),
+    ("dead-end", "A step with no way on, or a loop with no end"),
+    (
+        "card-not-returned",
+        "A session that can end with the card inside",
+    ),
+    (
+        "cash-not-accounted",
+        "Cash or notes that can end up nowhere known",
+    ),
+    (
+        "unconfirmed-money",
+        "Money moved before the customer confirmed",
+    ),
+    ("missing-timeout", "A screen that can wait forever"),
+    (
+        "amount-rule",
+        "Amount parameters that contradict each other or the notes",
+    ),
+    ("unused-screen", "A screen no step shows"),
+    ("unused-param", "A parameter nothing reads"),
+    ("unused-text", "A text no screen uses"),
+    ("unused-flow", "A flow that never runs"),
+    ("manual-coverage", "An inventory id without a flow"),
     (
         CONFIG_UNKNOWN_RULE,
         "The lint configuration names a rule that does not exist",
@@ -288,6 +297,52 @@ impl Config {
             _ => flows_dir.join("..").join(FILE_NAME),
         };
         parent.is_file().then_some(parent)
+    }
+
+    /// The rules' settings: `settings:` over this bank's defaults
+    /// ([`crate::rules::RuleSettings`]). A relative `manual_coverage.inventory` is taken
+    /// from the configuration file's folder. Settings that do not fit are an invalid
+    /// configuration.
+    pub fn rule_settings(&self) -> Result<crate::rules::RuleSettings, ConfigError> {
+        if self.settings.is_null() {
+            return Ok(crate::rules::RuleSettings::default());
+        }
+        let mut settings: crate::rules::RuleSettings =
+            serde_json::from_value(self.settings.clone()).map_err(|e| {
+                let source = self
+                    .source
+                    .clone()
+                    .unwrap_or_else(|| SourceFile::new(Path::new(FILE_NAME), String::new()));
+                let offset = match source.text.find("\nsettings:") {
+                    Some(i) => i + 1,
+                    None => 0,
+                };
+                let loc = Loc::new(&source, offset, "settings".len());
+                ConfigError::Invalid {
+                    diagnostic: Box::new(
+                        Diagnostic::error(
+                            "config-settings",
+                            loc,
+                            format!("the rule settings are not valid: {e}"),
+                        )
+                        .with_hint(
+                            "docs/lint-rules.md (Rule settings) lists them and their defaults",
+                        ),
+                    ),
+                    source,
+                }
+            })?;
+        let inventory = &mut settings.manual_coverage.inventory;
+        if self
+            .settings
+            .pointer("/manual_coverage/inventory")
+            .is_some()
+            && inventory.is_relative()
+            && let Some(base) = &self.base
+        {
+            *inventory = base.join(&*inventory);
+        }
+        Ok(settings)
     }
 
     /// The path of the configuration file, if there is one.
@@ -505,6 +560,7 @@ pub fn apply(
     sources: &IndexMap<Arc<str>, SourceFile>,
 ) -> Vec<Diagnostic> {
     let mut known: BTreeSet<String> = RULES.iter().map(|(id, _)| id.to_string()).collect();
+    known.extend(crate::rules::RULE_IDS.iter().map(|id| id.to_string()));
     known.extend(findings.iter().map(|d| d.rule.to_string()));
 
     let mut silences = Vec::new();
@@ -636,11 +692,9 @@ pub fn lint(
     explicit: Option<&Path>,
 ) -> Result<Linted, ConfigError> {
     /// The loads that share one configuration file (or none).
-    #[derive(Default)]
     struct Group {
         config: Option<PathBuf>,
-        findings: Vec<Diagnostic>,
-        sources: IndexMap<Arc<str>, SourceFile>,
+        loads: Vec<Loaded>,
     }
     let mut groups: IndexMap<Option<PathBuf>, Group> = IndexMap::new();
     for (dir, loaded) in loads {
@@ -650,12 +704,14 @@ pub fn lint(
         let key = path
             .as_ref()
             .map(|p| std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()));
-        let group = groups.entry(key).or_insert_with(|| Group {
-            config: path,
-            ..Group::default()
-        });
-        group.findings.extend(crate::findings(&loaded));
-        group.sources.extend(loaded.sources);
+        groups
+            .entry(key)
+            .or_insert_with(|| Group {
+                config: path,
+                loads: Vec::new(),
+            })
+            .loads
+            .push(loaded);
     }
     let mut out = Linted::default();
     for group in groups.into_values() {
@@ -663,10 +719,16 @@ pub fn lint(
             Some(p) => Config::load(p)?,
             None => Config::default(),
         };
-        out.findings
-            .extend(apply(group.findings, &config, &group.sources));
-        out.files += group.sources.len();
-        out.sources.extend(group.sources);
+        let settings = config.rule_settings()?;
+        let mut findings = Vec::new();
+        let mut sources = IndexMap::new();
+        for loaded in group.loads {
+            findings.extend(crate::findings_with(&loaded, &settings));
+            sources.extend(loaded.sources);
+        }
+        out.findings.extend(apply(findings, &config, &sources));
+        out.files += sources.len();
+        out.sources.extend(sources);
         if let Some(src) = config.source {
             out.sources.entry(src.path.clone()).or_insert(src);
         }

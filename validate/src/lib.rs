@@ -68,11 +68,6 @@ pub fn to_json(findings: &[Diagnostic]) -> serde_json::Value {
     serde_json::to_value(items).unwrap_or_default()
 }
 
-/// Exit code of `atmflow lint`: 0 clean, 1 problems found.
-pub fn exit_code(findings: &[Diagnostic]) -> u8 {
-    u8::from(!findings.is_empty())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -91,6 +86,6 @@ mod tests {
         assert_eq!(first["file"], "flows/terminal.yaml");
         assert!(first["line"].as_u64().unwrap_or(0) >= 1);
         assert_eq!(first["severity"], "error");
-        assert_eq!(exit_code(&f), 1);
+        assert_eq!(report::exit_code(&f, false), 1);
     }
 }

@@ -15,10 +15,10 @@ use serde_json::{Value, json};
 
 /// The tool's name in SARIF.
 pub const TOOL_NAME: &str = "atmflow-lint";
-/// Where the tool is described (SARIF `informationUri`).
-pub const INFORMATION_URI: &str = "https://github.com/atmflow/atmflow";
-/// The rules' documentation; a rule's help is at `#<rule-id>` (SARIF `helpUri`).
-pub const RULES_DOC_URI: &str = "https://github.com/atmflow/atmflow/blob/main/docs/lint-rules.md";
+/// The environment variable naming where the project's documents are published (the
+/// repository's web address): SARIF then links the tool and each rule's help there.
+/// Without it, SARIF names the rule's section of `docs/lint-rules.md` in plain text.
+pub const DOCS_URL_ENV: &str = "ATMFLOW_DOCS_URL";
 /// The `$schema` of the SARIF output.
 pub const SARIF_SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
@@ -313,6 +313,17 @@ fn message_text(d: &Diagnostic) -> String {
 
 /// The findings as a SARIF 2.1.0 log, as GitHub code scanning accepts it.
 pub fn sarif(findings: &[Diagnostic], base: Option<&Path>) -> Value {
+    let docs = std::env::var(DOCS_URL_ENV).ok();
+    sarif_with_docs(findings, base, docs.as_deref())
+}
+
+/// SARIF 2.1.0, with links into `docs_url` (the published repository) when given.
+pub fn sarif_with_docs(
+    findings: &[Diagnostic],
+    base: Option<&Path>,
+    docs_url: Option<&str>,
+) -> Value {
+    let docs_url = docs_url.map(|u| u.trim_end_matches('/'));
     let mut rule_ids: Vec<(&str, Severity)> = Vec::new();
     for d in findings {
         if !rule_ids.iter().any(|(id, _)| *id == d.rule) {
@@ -325,12 +336,16 @@ pub fn sarif(findings: &[Diagnostic], base: Option<&Path>) -> Value {
             let description = crate::config::describe(id)
                 .map(str::to_string)
                 .unwrap_or_else(|| format!("The `{id}` rule of atmflow-lint"));
-            json!({
+            let mut rule = json!({
                 "id": id,
                 "shortDescription": {"text": description},
-                "helpUri": format!("{RULES_DOC_URI}#{id}"),
+                "help": {"text": format!("See docs/lint-rules.md#{id}")},
                 "defaultConfiguration": {"level": level(*sev)},
-            })
+            });
+            if let Some(url) = docs_url {
+                rule["helpUri"] = json!(format!("{url}/docs/lint-rules.md#{id}"));
+            }
+            rule
         })
         .collect();
     let results: Vec<Value> = findings
@@ -359,18 +374,19 @@ pub fn sarif(findings: &[Diagnostic], base: Option<&Path>) -> Value {
             })
         })
         .collect();
+    let mut driver = json!({
+        "name": TOOL_NAME,
+        "version": env!("CARGO_PKG_VERSION"),
+        "rules": rules,
+    });
+    if let Some(url) = docs_url {
+        driver["informationUri"] = json!(url);
+    }
     json!({
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
         "runs": [{
-            "tool": {
-                "driver": {
-                    "name": TOOL_NAME,
-                    "informationUri": INFORMATION_URI,
-                    "version": env!("CARGO_PKG_VERSION"),
-                    "rules": rules,
-                },
-            },
+            "tool": {"driver": driver},
             "columnKind": "unicodeCodePoints",
             "results": results,
         }],

@@ -16,6 +16,9 @@ const TEXTS: &str = "texts:\n  hello: {sq: \"Mirë\", en: \"Hello\", de: \"Hallo
 
 type Sources = IndexMap<Arc<str>, SourceFile>;
 
+/// A documentation address for the tests (example.org is reserved for examples).
+const DOCS: &str = "https://example.org/atmflow";
+
 fn sources_with(files: &[(&str, &str)]) -> Sources {
     files
         .iter()
@@ -211,7 +214,7 @@ fn the_schema_check_is_real() {
     assert!(validator.is_valid(&v));
     v["runs"][0]["results"][0]["level"] = "fatal".into();
     assert!(!validator.is_valid(&v));
-    let mut v = report::sarif(&two_findings(&s), None);
+    let mut v = report::sarif_with_docs(&two_findings(&s), None, Some(DOCS));
     v["runs"][0]["tool"]["driver"]["rules"][0]["helpUri"] = "not a uri".into();
     assert!(!validator.is_valid(&v), "formats are checked");
 }
@@ -219,7 +222,8 @@ fn the_schema_check_is_real() {
 #[test]
 fn sarif_has_the_tool_its_rules_and_the_results_as_github_reads_them() {
     let s = sources();
-    let v = report::sarif(&two_findings(&s), None);
+    let v = report::sarif_with_docs(&two_findings(&s), None, Some(DOCS));
+    assert!(sarif_validator().is_valid(&v));
     assert_eq!(
         v["$schema"],
         "https://json.schemastore.org/sarif-2.1.0.json"
@@ -227,26 +231,36 @@ fn sarif_has_the_tool_its_rules_and_the_results_as_github_reads_them() {
     assert_eq!(v["version"], "2.1.0");
     let driver = &v["runs"][0]["tool"]["driver"];
     assert_eq!(driver["name"], "atmflow-lint");
-    assert!(
-        driver["informationUri"]
-            .as_str()
-            .unwrap()
-            .starts_with("https://")
-    );
+    assert_eq!(driver["informationUri"], DOCS);
     assert_eq!(driver["version"], env!("CARGO_PKG_VERSION"));
     let rules = driver["rules"].as_array().unwrap();
     assert_eq!(rules.len(), 2);
     assert_eq!(rules[0]["id"], "unknown-target");
     assert_eq!(
         rules[0]["shortDescription"]["text"],
-        "A transition names a step that does not exist"
+        "A `goto` or `start` naming no step"
+    );
+    assert_eq!(
+        rules[0]["helpUri"],
+        format!("{DOCS}/docs/lint-rules.md#unknown-target")
+    );
+    assert_eq!(
+        rules[0]["help"]["text"],
+        "See docs/lint-rules.md#unknown-target"
+    );
+    // Without a published address there is no made-up link, and it is still valid SARIF.
+    let plain = report::sarif_with_docs(&two_findings(&s), None, None);
+    assert!(
+        plain["runs"][0]["tool"]["driver"]
+            .get("informationUri")
+            .is_none()
     );
     assert!(
-        rules[0]["helpUri"]
-            .as_str()
-            .unwrap()
-            .ends_with("docs/lint-rules.md#unknown-target")
+        plain["runs"][0]["tool"]["driver"]["rules"][0]
+            .get("helpUri")
+            .is_none()
     );
+    assert!(sarif_validator().is_valid(&plain));
     assert_eq!(rules[0]["defaultConfiguration"]["level"], "error");
     assert_eq!(rules[1]["defaultConfiguration"]["level"], "warning");
 
@@ -721,4 +735,40 @@ fn folders_sharing_a_configuration_report_its_problems_once() {
     assert_eq!(linted.files, 2);
     // The configuration's text is there for its findings' snippets.
     assert!(linted.sources.contains_key(cfg.to_str().unwrap()));
+}
+
+#[test]
+fn settings_become_the_rules_settings_over_the_defaults() {
+    let c = config(
+        "settings:\n  money:\n    confirm_buttons: [ok]\n  manual_coverage:\n    inventory: manual/INVENTORY.md\n",
+    );
+    let s = c.rule_settings().expect("valid settings");
+    assert_eq!(s.money.confirm_buttons, ["ok"]);
+    assert_eq!(
+        s.cash,
+        atmflow_validate::rules::RuleSettings::default().cash,
+        "what is not given keeps its default"
+    );
+    assert_eq!(
+        s.manual_coverage.inventory,
+        Path::new("./manual/INVENTORY.md")
+    );
+    assert_eq!(
+        Config::default().rule_settings().unwrap(),
+        atmflow_validate::rules::RuleSettings::default()
+    );
+}
+
+#[test]
+fn settings_that_do_not_fit_are_an_invalid_configuration() {
+    let c = config("rules: {}\nsettings:\n  monee: {}\n");
+    let Err(ConfigError::Invalid { diagnostic, .. }) = c.rule_settings() else {
+        panic!("expected an invalid configuration");
+    };
+    assert_eq!((diagnostic.loc.line, diagnostic.loc.column), (2, 1));
+    assert!(
+        diagnostic.message.contains("monee"),
+        "{}",
+        diagnostic.message
+    );
 }

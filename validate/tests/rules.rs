@@ -479,3 +479,112 @@ fn every_rule_id_is_documented() {
         );
     }
 }
+
+/// The clean fixture's files in memory, with `old` replaced by `new` in `file`.
+fn clean_with(file: &str, old: &str, new: &str) -> atmflow_engine::load::Loaded {
+    let dir = fixture("clean");
+    let mut names: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("the clean fixture exists")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    names.sort();
+    let files = names
+        .into_iter()
+        .map(|p| {
+            let mut text = std::fs::read_to_string(&p).expect("fixture file");
+            if p.file_name().is_some_and(|n| n == file) {
+                assert!(text.contains(old), "{file} has no {old:?}");
+                text = text.replacen(old, new, 1);
+            }
+            atmflow_engine::diag::SourceFile::new(Path::new(p.file_name().unwrap()), text)
+        })
+        .collect();
+    atmflow_engine::load::load_sources(files)
+}
+
+#[test]
+fn unknown_param_in_a_flow_text_and_deep_in_a_path() {
+    let loaded = clean_with(
+        "withdraw.yaml",
+        "screens:\n",
+        "texts:\n  cash.title: {en: \"Take {params.timeot} s\"}\nscreens:\n",
+    );
+    // The text is not used by a screen yet: no type check, so the linter finds it.
+    let found = findings(&loaded);
+    assert_eq!(
+        places(&found),
+        vec![
+            ("unknown-param".into(), "withdraw.yaml".into(), 46, 34),
+            ("unused-text".into(), "withdraw.yaml".into(), 46, 15),
+        ]
+    );
+    assert!(
+        found[0]
+            .hint
+            .as_deref()
+            .is_some_and(|h| h.contains("did you mean `params.timeout`?")),
+        "{:?}",
+        found[0].hint
+    );
+    // Used on a screen, the loader checks it and reports the same rule.
+    let text = "texts:\n  cash.title: {en: \"Take {params.timeot} s\"}\nscreens:\n";
+    let loaded = {
+        let l = clean_with("withdraw.yaml", "screens:\n", text);
+        let mut files: Vec<_> = l.sources.values().cloned().collect();
+        for f in &mut files {
+            if f.path.ends_with("withdraw.yaml") {
+                *f = atmflow_engine::diag::SourceFile::new(
+                    Path::new("withdraw.yaml"),
+                    f.text.replace(
+                        "  take_cash:\n    title: title\n",
+                        "  take_cash:\n    title: cash.title\n",
+                    ),
+                );
+            }
+        }
+        atmflow_engine::load::load_sources(files)
+    };
+    assert!(loaded.program.is_none());
+    let found = findings(&loaded);
+    assert_eq!(
+        places(&found),
+        vec![("unknown-param".into(), "withdraw.yaml".into(), 46, 34)]
+    );
+    // A wrong field under an existing parameter names the parameters there.
+    let loaded = clean_with(
+        "withdraw.yaml",
+        "args: {amount: params.amount}\n    result: booking",
+        "args: {amount: params.amount.amout}\n    result: booking",
+    );
+    let found = findings(&loaded);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    // `params.amount` is money, not a group of parameters: a type error, not this rule.
+    assert_eq!(found[0].rule, "expr-type");
+}
+
+#[test]
+fn the_manuals_inventory_gives_its_ids_when_it_is_there() {
+    // `shared/` sits beside the repository (`../shared` from its root) on developers'
+    // machines and in CI; without it there is nothing to check.
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/manual/INVENTORY.md");
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return;
+    };
+    let src = atmflow_engine::diag::SourceFile::new(&path, text);
+    let ids: Vec<String> = inventory_ids(&src).into_iter().map(|i| i.id).collect();
+    for id in [
+        "welcome",
+        "card_login",
+        "fast_withdrawal",
+        "withdrawal",
+        "deposit",
+        "epara",
+    ] {
+        assert!(ids.contains(&id.to_string()), "{id} not in {ids:?}");
+    }
+    assert!(
+        !ids.iter().any(|i| i == "id"),
+        "the header row is not an id"
+    );
+}

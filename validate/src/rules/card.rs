@@ -50,7 +50,7 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
                     g,
                     end,
                     format!(
-                        "the session can end here with the card still inside: {} takes the card in (`{}`) and never gives it back",
+                        "the session can end here with the card still inside: the path {} takes the card in (`{}`) and never gives it back",
                         g.path_text(&path),
                         card.taken_by_event
                     ),
@@ -81,7 +81,7 @@ pub(crate) fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
                 g,
                 end,
                 format!(
-                    "session handler `{}` ends the session here (`{outcome}`) without giving the card back: {}",
+                    "session handler `{}` ends the session here (`{outcome}`) without giving the card back, by the path {}",
                     flow.id,
                     g.path_text(&reached.path_to(end))
                 ),
