@@ -259,6 +259,9 @@ struct Compiler {
     diagnostics: Vec<Diagnostic>,
     sources: IndexMap<Arc<str>, SourceFile>,
     named_types: IndexMap<String, Type>,
+    /// File names (without `.yaml`) of flow files that could not be parsed: a reference
+    /// to a flow of that name is not reported again as unknown.
+    unparsed_flows: BTreeSet<String>,
     /// The type of `params`, once known: to tell an unknown parameter from other errors.
     params_type: Option<Type>,
 }
@@ -550,7 +553,13 @@ impl Compiler {
                 },
                 FileKind::Flow => match parse_yaml::<model::FlowFile>(f) {
                     Ok(fl) => flows.push((f, fl)),
-                    Err(d) => self.diagnostics.push(*d),
+                    Err(d) => {
+                        if let Some(stem) = Path::new(&*f.path).file_stem().and_then(|s| s.to_str())
+                        {
+                            self.unparsed_flows.insert(stem.to_string());
+                        }
+                        self.diagnostics.push(*d)
+                    }
                 },
             }
         }
@@ -765,6 +774,9 @@ impl Compiler {
         let check_flow_ref = |cx: &mut Compiler, s: &Option<Src>| -> Option<String> {
             let s = s.as_ref()?;
             if !compiled.contains_key(&s.value) {
+                if cx.unparsed_flows.contains(&s.value) {
+                    return None;
+                }
                 let loc = cx.loc_of(tsrc, s);
                 cx.error(
                     "unknown-flow",
@@ -1623,6 +1635,10 @@ impl Compiler {
             }
         } else if let Some(c) = &d.call {
             let Some(sig) = ctx.signatures.get(&c.value) else {
+                if self.unparsed_flows.contains(&c.value) {
+                    // Its file did not parse, which is reported already.
+                    return None;
+                }
                 let loc = self.loc_of(src, c);
                 self.error(
                     "unknown-flow",

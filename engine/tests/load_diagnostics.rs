@@ -241,6 +241,16 @@ fn an_unknown_called_flow_points_at_its_name() {
 }
 
 #[test]
+fn a_flow_whose_file_does_not_parse_is_not_also_reported_as_unknown_where_it_is_called() {
+    let text = main_with("  done:\n    end: done\n", "  done:\n    call: helper\n");
+    let broken = "id: helper\nmanual: x\nstart: a\nsteps:\n  a:\n    end: done\n    end: again\n";
+    let l = load_with(&[("main.yaml", &text), ("helper.yaml", broken)]);
+    let rules: Vec<&str> = l.diagnostics.iter().map(|d| d.rule).collect();
+    assert_eq!(rules, vec!["duplicate-key"], "{}", dump(&l));
+    assert_at(&l, "duplicate-key", "helper.yaml", (7, 5));
+}
+
+#[test]
 fn an_unknown_entry_flow_points_into_terminal_yaml() {
     let terminal = TERMINAL.replace("entry: main", "entry: mian");
     let l = load_with(&[("terminal.yaml", &terminal)]);
