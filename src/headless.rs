@@ -169,6 +169,12 @@ pub fn cards_text() -> String {
             c.status
         ));
     }
+    // The full numbers of the demo credit cards are printed on purpose: "pay other BKT
+    // cards" asks for one on the keypad. They are demo data and reach nothing else.
+    out.push_str("Demo credit cards (demo data; type the number to pay another's card):\n");
+    for c in Bank::demo_credit_cards() {
+        out.push_str(&format!("  {}  {}\n", c.number, c.holder));
+    }
     out
 }
 

@@ -52,6 +52,25 @@ pub(crate) fn mask_pan(pan: &str) -> Option<String> {
     ))
 }
 
+/// `5234560000007788` as `5234 56** **** 7788`: the credit cards' form, in groups of four
+/// with the first six and the last four digits shown.
+pub(crate) fn mask_pan_grouped(pan: &str) -> Option<String> {
+    let masked = mask_pan(pan)?;
+    let chars: Vec<char> = masked.chars().collect();
+    Some(
+        chars
+            .chunks(4)
+            .map(|group| group.iter().collect::<String>())
+            .collect::<Vec<_>>()
+            .join(" "),
+    )
+}
+
+/// Whether `pin` is a PIN this bank issues: exactly four ASCII digits.
+pub(crate) fn is_valid_pin(pin: &str) -> bool {
+    pin.len() == 4 && pin.bytes().all(|b| b.is_ascii_digit())
+}
+
 fn hasher() -> Result<Argon2<'static>, BankError> {
     let params = Params::new(PIN_HASH_MEMORY_KIB, PIN_HASH_PASSES, PIN_HASH_LANES, None)
         .map_err(|e| BankError::PinHash(e.to_string()))?;
@@ -104,6 +123,24 @@ mod tests {
             mask_pan("5355000000009999").as_deref(),
             Some("535500******9999")
         );
+    }
+
+    #[test]
+    fn credit_card_masks_are_grouped() {
+        assert_eq!(
+            mask_pan_grouped("5234560000007788").as_deref(),
+            Some("5234 56** **** 7788")
+        );
+        assert_eq!(mask_pan_grouped("52345600"), None);
+    }
+
+    #[test]
+    fn pins_are_four_digits() {
+        assert!(is_valid_pin("0000"));
+        assert!(is_valid_pin("9876"));
+        for bad in ["", "123", "12345", "12a4", "１２３４", " 123"] {
+            assert!(!is_valid_pin(bad), "{bad:?}");
+        }
     }
 
     #[test]

@@ -20,6 +20,18 @@ pub(crate) enum EntryKind {
     Withdrawal,
     Deposit,
     Reversal,
+    /// A mobile top-up, to the operator's settlement account.
+    Topup,
+    /// A payment to a BKT credit card.
+    CardPayment,
+    /// A utility bill paid to the institution's account.
+    BillPayment,
+    /// A university service paid to the university's account.
+    TuitionPayment,
+    /// Between two customer accounts, or from outside the bank (a salary).
+    Transfer,
+    /// A card payment at a shop (demo history only).
+    CardPurchase,
 }
 
 impl EntryKind {
@@ -30,6 +42,12 @@ impl EntryKind {
             EntryKind::Withdrawal => "withdrawal",
             EntryKind::Deposit => "deposit",
             EntryKind::Reversal => "reversal",
+            EntryKind::Topup => "topup",
+            EntryKind::CardPayment => "card_payment",
+            EntryKind::BillPayment => "bill_payment",
+            EntryKind::TuitionPayment => "tuition_payment",
+            EntryKind::Transfer => "transfer",
+            EntryKind::CardPurchase => "card_purchase",
         }
     }
 }

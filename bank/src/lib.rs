@@ -8,7 +8,8 @@
 //!   of their own that reference the original.
 //! - Card numbers are stored only as a peppered hash and a masked form; PINs only as
 //!   Argon2id hashes. Neither ever appears in an answer, an error or a log.
-//! - Receipts sent by e-mail are queued in an outbox ([`Bank::outbox`]); nothing is sent.
+//! - Receipts, statements and notices (e-mail or SMS) are queued in an outbox
+//!   ([`Bank::outbox`]); nothing is sent.
 
 mod card;
 mod demo;
@@ -18,6 +19,8 @@ mod money;
 pub mod ops;
 mod schema;
 
+#[cfg(test)]
+mod holder_tests;
 #[cfg(test)]
 mod tests;
 
@@ -30,7 +33,7 @@ use chrono::NaiveDateTime;
 use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
 
-pub use demo::DemoCard;
+pub use demo::{DemoCard, DemoCreditCard};
 pub use error::BankError;
 pub use ops::{MAX_PIN_TRIES, OPERATIONS, Operation};
 pub use schema::SCHEMA_VERSION;
@@ -104,6 +107,8 @@ impl Bank {
             tx.query_row("SELECT COUNT(*) FROM currencies", [], |row| row.get(0))?;
         if customers == 0 && currencies == 0 {
             demo::seed(&tx)?;
+        } else {
+            demo::seed_missing(&tx)?;
         }
         tx.commit()?;
         Ok(Bank { conn })
@@ -112,6 +117,12 @@ impl Bank {
     /// The demo cards with their numbers and PINs, for people trying the terminal out.
     pub fn demo_cards() -> Vec<DemoCard> {
         demo::demo_cards()
+    }
+
+    /// The demo credit cards with their numbers, for people trying the credit-card payments
+    /// out (they cannot be inserted: they are paid, not used, at the terminal).
+    pub fn demo_credit_cards() -> Vec<DemoCreditCard> {
+        demo::demo_credit_cards()
     }
 
     /// An account's balance, derived from the ledger.

@@ -1,28 +1,35 @@
 //! The host operations the terminal's flows call, behind [`atmflow_engine::ports::Host`].
 //!
-//! One function per operation, all dispatched from [`dispatch`]; add new operations
-//! (operators, bills, transfers...) here and to [`OPERATIONS`].
+//! One function per operation, all dispatched from `dispatch`; add new operations here
+//! and to [`OPERATIONS`]. The card holders' transactions of the manual's §III.4-§III.12 are
+//! in submodules: `catalog` (what can be paid and to whom: operators, credit cards,
+//! institutions, beneficiaries), `payments` (top-up, credit card, bill, tuition, transfer)
+//! and `profile` (e-mail, PIN, history, statements by e-mail).
 //!
 //! Rules every operation follows:
 //! - Arguments are checked strictly: a missing, mistyped or unexpected argument is refused
 //!   with `bad_request`. Card numbers and PINs must arrive as secrets.
 //! - A refusal books nothing. Refusal messages and errors never contain a card number or a
 //!   PIN (cards are not named at all; accounts by their id).
-//! - Money-moving operations (`withdraw`, `deposit`, `reverse`) run in one immediate
+//! - Money-moving operations (`moves_money` in [`OPERATIONS`]) run in one immediate
 //!   transaction, keyed by the request's idempotency key: the first answer (booking or
 //!   refusal) is stored with the key and a retry gets the same answer without booking again.
 //!   A key reused for a different request is refused with `idempotency_conflict`.
 //! - Database failures answer `HostError::Unavailable`: nothing is committed, so the
 //!   terminal may retry with the same key.
-//! - `email_receipt` moves no money but queues a message in the `outbox`; it answers the
-//!   holder's address only masked, and never queues anything that looks like a full card
-//!   number.
+//! - `email_receipt`, `email_history`, `email_account_details`, `update_email` and
+//!   `change_pin` queue messages in the `outbox`; they answer addresses only masked, never
+//!   queue anything that looks like a full card number, and never a PIN.
+//! - The §III payments (`mobile_topup`, `pay_credit_card`, `pay_bill`, `pay_tuition`,
+//!   `transfer`) are for BKT cards (`declined` for another bank's card), refuse an amount
+//!   that is not positive (or not what a fixed price asks) with `invalid_amount`, and an
+//!   amount, account or payee in different currencies with `currency_mismatch`.
 
 use std::collections::BTreeMap;
 
 use atmflow_engine::ports::{HostError, HostRequest};
 use atmflow_engine::value::{Currency, Money, Secret, Value};
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use sha2::{Digest, Sha256};
 
@@ -30,6 +37,10 @@ use crate::card;
 use crate::error::BankError;
 use crate::ledger::{self, EntryKind, NewEntry, TIMESTAMP_FORMAT};
 use crate::money;
+
+mod catalog;
+mod payments;
+mod profile;
 
 /// A host operation the bank implements.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,7 +50,7 @@ pub struct Operation {
     pub moves_money: bool,
 }
 
-/// Every operation [`dispatch`] answers.
+/// Every operation `dispatch` answers.
 pub const OPERATIONS: &[Operation] = &[
     Operation {
         name: "identify_card",
@@ -80,6 +91,90 @@ pub const OPERATIONS: &[Operation] = &[
     Operation {
         name: "email_receipt",
         moves_money: false,
+    },
+    Operation {
+        name: "operators",
+        moves_money: false,
+    },
+    Operation {
+        name: "operator_packages",
+        moves_money: false,
+    },
+    Operation {
+        name: "topup_numbers",
+        moves_money: false,
+    },
+    Operation {
+        name: "mobile_topup",
+        moves_money: true,
+    },
+    Operation {
+        name: "credit_cards",
+        moves_money: false,
+    },
+    Operation {
+        name: "find_credit_card",
+        moves_money: false,
+    },
+    Operation {
+        name: "paid_cards",
+        moves_money: false,
+    },
+    Operation {
+        name: "pay_credit_card",
+        moves_money: true,
+    },
+    Operation {
+        name: "update_email",
+        moves_money: false,
+    },
+    Operation {
+        name: "change_pin",
+        moves_money: false,
+    },
+    Operation {
+        name: "history",
+        moves_money: false,
+    },
+    Operation {
+        name: "email_history",
+        moves_money: false,
+    },
+    Operation {
+        name: "email_account_details",
+        moves_money: false,
+    },
+    Operation {
+        name: "institutions",
+        moves_money: false,
+    },
+    Operation {
+        name: "unpaid_bills",
+        moves_money: false,
+    },
+    Operation {
+        name: "pay_bill",
+        moves_money: true,
+    },
+    Operation {
+        name: "universities",
+        moves_money: false,
+    },
+    Operation {
+        name: "university_services",
+        moves_money: false,
+    },
+    Operation {
+        name: "pay_tuition",
+        moves_money: true,
+    },
+    Operation {
+        name: "find_beneficiary",
+        moves_money: false,
+    },
+    Operation {
+        name: "transfer",
+        moves_money: true,
     },
 ];
 
@@ -145,6 +240,27 @@ pub(crate) fn dispatch(
         "deposit" => deposit(conn, request, &args, now),
         "reverse" => reverse(conn, request, &args, now),
         "email_receipt" => email_receipt(conn, &args, now),
+        "operators" => catalog::operators(conn, &args),
+        "operator_packages" => catalog::operator_packages(conn, &args),
+        "topup_numbers" => catalog::topup_numbers(conn, &args),
+        "mobile_topup" => payments::mobile_topup(conn, request, &args, now),
+        "credit_cards" => catalog::credit_cards(conn, &args),
+        "find_credit_card" => catalog::find_credit_card(conn, &args),
+        "paid_cards" => catalog::paid_cards(conn, &args),
+        "pay_credit_card" => payments::pay_credit_card(conn, request, &args, now),
+        "update_email" => profile::update_email(conn, &args, now),
+        "change_pin" => profile::change_pin(conn, &args, now),
+        "history" => profile::history(conn, &args),
+        "email_history" => profile::email_history(conn, &args, now),
+        "email_account_details" => profile::email_account_details(conn, &args, now),
+        "institutions" => catalog::institutions(conn, &args),
+        "unpaid_bills" => catalog::unpaid_bills(conn, &args),
+        "pay_bill" => payments::pay_bill(conn, request, &args, now),
+        "universities" => catalog::universities(conn, &args),
+        "university_services" => catalog::university_services(conn, &args),
+        "pay_tuition" => payments::pay_tuition(conn, request, &args, now),
+        "find_beneficiary" => catalog::find_beneficiary(conn, &args),
+        "transfer" => payments::transfer(conn, request, &args, now),
         other => Err(bad_request(format!("unknown operation `{other}`"))),
     };
     result.map_err(|e| match e {
@@ -207,6 +323,13 @@ impl Args<'_> {
             .iter()
             .map(|item| item.as_text().ok_or_else(mistyped))
             .collect()
+    }
+
+    fn date(&self, name: &str) -> Result<NaiveDate, OpError> {
+        match self.get(name, "date")? {
+            Value::Date(date) => Ok(*date),
+            _ => Err(self.mistyped(name, "a date")),
+        }
     }
 }
 
@@ -380,12 +503,24 @@ pub(crate) fn mask_email(address: &str) -> String {
 }
 
 /// Whether receipt lines may hold a full card number: a run of 12 or more digits in a
-/// line, or this card's own number anywhere in the lines' digits (however it is grouped
-/// or split across lines).
+/// line (but for an Albanian phone number in international form, `+355` and 9 digits), or
+/// this card's own number anywhere in the lines' digits (however it is grouped or split
+/// across lines).
 fn may_hold_card_number(lines: &[&str], pan: &Secret) -> bool {
     let long_run = lines.iter().any(|line| {
-        line.split(|c: char| !c.is_ascii_digit())
-            .any(|run| run.len() > MAX_DIGIT_RUN)
+        let mut rest = *line;
+        while let Some(start) = rest.find(|c: char| c.is_ascii_digit()) {
+            let run_len = rest[start..]
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(rest.len() - start);
+            let run = &rest[start..start + run_len];
+            let phone = rest[..start].ends_with('+') && run.len() == 12 && run.starts_with("355");
+            if run.len() > MAX_DIGIT_RUN && !phone {
+                return true;
+            }
+            rest = &rest[start + run_len..];
+        }
+        false
     });
     let own: String = pan.expose().chars().filter(char::is_ascii_digit).collect();
     let digits: String = lines
@@ -644,6 +779,197 @@ fn email_receipt(
 }
 
 // ---------------------------------------------------------------------------------------
+// Shared by the card holders' transactions (§III.4-§III.12)
+
+/// How dates are shown (`15.12.2026`), as the engine shows a date value.
+const DATE_FORMAT: &str = "%d.%m.%Y";
+
+/// How dates are stored in reference tables (`2026-12-15`).
+const ISO_DATE: &str = "%Y-%m-%d";
+
+/// A stored date (`2026-12-15`) as shown (`15.12.2026`).
+fn shown_date(iso: &str) -> Result<String, BankError> {
+    NaiveDate::parse_from_str(iso, ISO_DATE)
+        .map(|d| d.format(DATE_FORMAT).to_string())
+        .map_err(|_| BankError::InvalidData(format!("date `{iso}`")))
+}
+
+/// The bank's customer behind a BKT card.
+struct Holder {
+    id: i64,
+    name: String,
+    email: Option<String>,
+    phone: Option<String>,
+}
+
+/// The card's holder, if the card is this bank's.
+fn holder_of(conn: &Connection, card: &CardRow) -> Result<Option<Holder>, BankError> {
+    let Some(customer) = card.customer_id.filter(|_| card.issuer == "bkt") else {
+        return Ok(None);
+    };
+    let clean = |text: Option<String>| text.map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
+    Ok(conn
+        .query_row(
+            "SELECT id, name, email, phone FROM customers WHERE id = ?1",
+            [customer],
+            |row| {
+                Ok(Holder {
+                    id: row.get(0)?,
+                    name: row.get(1)?,
+                    email: clean(row.get(2)?),
+                    phone: clean(row.get(3)?),
+                })
+            },
+        )
+        .optional()?)
+}
+
+/// The holder of a BKT card; another bank's card is `declined`.
+fn bkt_holder(conn: &Connection, card: &CardRow) -> Result<Holder, OpError> {
+    holder_of(conn, card)?.ok_or_else(|| {
+        refused(
+            "declined",
+            "this transaction is for the holders of BKT cards",
+        )
+    })
+}
+
+/// `Blerim Krasniqi` as `Blerim K.`: the first name and the last name's initial.
+pub(crate) fn short_name(full: &str) -> String {
+    let words: Vec<&str> = full.split_whitespace().collect();
+    match words.as_slice() {
+        [] => String::new(),
+        [only] => (*only).to_string(),
+        [first, .., last] => {
+            let initial: String = last.chars().take(1).collect();
+            format!("{first} {initial}.")
+        }
+    }
+}
+
+/// `currency_mismatch` between an amount and what it is paid from or to.
+fn currency_mismatch(what: &str, currency: &str, amount: &Money) -> OpError {
+    refused(
+        "currency_mismatch",
+        format!("{what} is in {currency}, not {}", amount.currency),
+    )
+}
+
+/// `amount` in minor units of `currency`: `currency_mismatch` in another currency,
+/// `invalid_amount` unless positive with no more decimals than the currency has.
+fn amount_in(conn: &Connection, amount: &Money, currency: &str) -> Result<i64, OpError> {
+    if amount.currency.as_str() != currency {
+        return Err(currency_mismatch("the payment", currency, amount));
+    }
+    let unit = money::minor_unit(conn, currency)?
+        .ok_or_else(|| BankError::InvalidData(format!("unknown currency {currency}")))?;
+    money::to_minor(amount.amount, unit)
+        .filter(|minor| *minor > 0)
+        .ok_or_else(|| {
+            refused(
+                "invalid_amount",
+                format!("{amount} is not a positive amount in {currency}"),
+            )
+        })
+}
+
+/// An amount to pay from `account`: in the account's currency and positive.
+fn amount_from(conn: &Connection, account: &LinkedAccount, amount: &Money) -> Result<i64, OpError> {
+    if amount.currency.as_str() != account.currency {
+        return Err(currency_mismatch(
+            &format!("account `{}`", account.id),
+            &account.currency,
+            amount,
+        ));
+    }
+    amount_in(conn, amount, &account.currency)
+}
+
+/// `insufficient_funds` unless `account` holds `minor`.
+fn ensure_funds(conn: &Connection, account: &LinkedAccount, minor: i64) -> Result<(), OpError> {
+    if minor > ledger::balance_minor(conn, &account.id)? {
+        let shown = money::money(conn, minor, &account.currency)?;
+        return Err(refused(
+            "insufficient_funds",
+            format!("account `{}` does not hold {shown}", account.id),
+        ));
+    }
+    Ok(())
+}
+
+/// A payment of `minor` from a customer account to `counter`, booked.
+struct Payment<'a> {
+    kind: EntryKind,
+    description: &'a str,
+    account: &'a LinkedAccount,
+    counter: &'a str,
+    minor: i64,
+}
+
+/// Books a payment; answers the entry and the paying account's balance after it.
+fn book_payment(
+    conn: &Connection,
+    request: &HostRequest,
+    now: NaiveDateTime,
+    payment: &Payment<'_>,
+) -> Result<Booked, OpError> {
+    let account = payment.account;
+    let entry_id = ledger::book(
+        conn,
+        &NewEntry {
+            kind: payment.kind,
+            booked_at: now,
+            description: payment.description,
+            account_id: &account.id,
+            amount_minor: payment.minor,
+            currency: &account.currency,
+            reverses: None,
+            terminal_id: Some(&request.terminal_id),
+            postings: &[
+                (&account.id, payment.minor),
+                (payment.counter, -payment.minor),
+            ],
+        },
+    )?;
+    Ok(Booked {
+        entry_id,
+        balance_minor: ledger::balance_minor(conn, &account.id)?,
+        currency: account.currency.clone(),
+    })
+}
+
+/// Queues a message in the outbox.
+fn queue(
+    conn: &Connection,
+    channel: &str,
+    recipient: &str,
+    subject: &str,
+    body: &str,
+    now: NaiveDateTime,
+) -> Result<(), BankError> {
+    conn.execute(
+        "INSERT INTO outbox (channel, recipient, subject, body, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![
+            channel,
+            recipient,
+            subject,
+            body,
+            now.format(TIMESTAMP_FORMAT).to_string()
+        ],
+    )?;
+    Ok(())
+}
+
+/// The fingerprint of a card-bound request: the operation, the card's token and `parts`.
+fn card_fingerprint(op: &str, pan: &Secret, parts: &[&str]) -> String {
+    let token = card::pan_token(pan.expose()).unwrap_or_else(|| "not-a-card-number".to_string());
+    let mut all = vec![op, token.as_str()];
+    all.extend_from_slice(parts);
+    fingerprint(&all)
+}
+
+// ---------------------------------------------------------------------------------------
 // Money-moving operations
 
 /// What a booking answered: the entry, and the customer account's balance after it.
@@ -846,12 +1172,13 @@ fn withdraw(
             ));
         }
         let vault = format!("ATM-CASH-{}", account.currency);
+        let description = format!("Tërheqje / Withdrawal {}", request.terminal_id);
         let entry_id = ledger::book(
             conn,
             &NewEntry {
                 kind: EntryKind::Withdrawal,
                 booked_at: now,
-                description: "Cash withdrawal",
+                description: &description,
                 account_id: &account.id,
                 amount_minor: minor,
                 currency: &account.currency,
@@ -894,12 +1221,13 @@ fn deposit(
         let minor = positive_minor(conn, amount)?;
         check_limit(conn, "deposit", &account.currency, minor)?;
         let vault = format!("ATM-CASH-{}", account.currency);
+        let description = format!("Depozitë / Deposit {}", request.terminal_id);
         let entry_id = ledger::book(
             conn,
             &NewEntry {
                 kind: EntryKind::Deposit,
                 booked_at: now,
-                description: "Cash deposit",
+                description: &description,
                 account_id: &account.id,
                 amount_minor: minor,
                 currency: &account.currency,
@@ -990,7 +1318,7 @@ fn reverse(
                 .map_err(|_| BankError::Unbalanced(format!("reversal of {transaction_id}")))?;
             legs.push((account.as_str(), leg));
         }
-        let description = format!("Reversal of {transaction_id}");
+        let description = format!("Kthim / Reversal of {transaction_id}");
         let reversal_id = ledger::book(
             conn,
             &NewEntry {
@@ -1026,6 +1354,15 @@ mod tests {
     }
 
     #[test]
+    fn names_are_shortened() {
+        assert_eq!(short_name("Blerim Krasniqi"), "Blerim K.");
+        assert_eq!(short_name("Arta  Maria Hoxha"), "Arta H.");
+        assert_eq!(short_name("Cher"), "Cher");
+        assert_eq!(short_name(""), "");
+        assert_eq!(short_name("Ana Ëndërra"), "Ana Ë.");
+    }
+
+    #[test]
     fn emails_are_masked() {
         assert_eq!(mask_email("arta.hoxha@example.al"), "ar***@example.al");
         assert_eq!(mask_email("ab@x.al"), "a***@x.al");
@@ -1043,6 +1380,8 @@ mod tests {
             "Amount 5,000.00 ALL",
             "Account AL47 2121 1009 0000 0002 3569 8741",
             "12345678901",
+            "Top-up +355681112233 ONE Albania",
+            "+355681112233",
         ];
         assert!(!may_hold_card_number(&fine, &pan));
         for bad in [
@@ -1051,6 +1390,10 @@ mod tests {
             &["Card: 4741-2300", "0000-1234"],
             &["Other 4111111111111111 x"],
             &["Ref 123456789012"],
+            &["Phone 355681112233"],
+            &["+3556811122334"],
+            &["+411111111111"],
+            &["+4741230000001234"],
         ] {
             assert!(may_hold_card_number(bad, &pan), "{bad:?}");
         }

@@ -1,7 +1,13 @@
 //! The database schema, as numbered migrations. `PRAGMA user_version` holds how many have
 //! been applied; each runs in its own transaction together with the version bump.
 //!
-//! History: 1 = customers, cards, accounts, ledger, requests; 2 = `outbox`.
+//! History: 1 = customers, cards, accounts, ledger, requests; 2 = `outbox`; 3 = the card
+//! holders' transactions (mobile top-up, credit cards, bills, tuition, transfers) and more
+//! journal entry kinds.
+//!
+//! Migrations run with foreign-key enforcement off (SQLite's recommended way to rebuild a
+//! table that others reference, as version 3 does with `journal_entries`); each checks
+//! `PRAGMA foreign_key_check` before it commits, and enforcement is restored afterwards.
 //!
 //! Conventions:
 //! - Amounts are integer minor units (`*_minor`, e.g. cents), never floats. The number of
@@ -165,8 +171,155 @@ CREATE TABLE outbox (
 );
 "#;
 
+/// Version 3: the transactions of BKT card holders (manual §III.4-§III.12).
+///
+/// - `journal_entries` is rebuilt (SQLite cannot alter a CHECK) to allow the new kinds of
+///   entry; ids, rows, the index and the append-only triggers are kept.
+/// - Mobile operators and their packages, each operator with a settlement account; the
+///   numbers each card topped up (`seq` orders them, most recent highest).
+/// - Credit cards: stored like debit cards (peppered token and masked form), each with a
+///   debit-normal ledger account holding what is owed; the other people's cards a card
+///   paid before.
+/// - Billing institutions (utilities, universities) with their ledger accounts; utility
+///   customers and their bills (`paid_entry_id` once paid); universities' services;
+///   tuition payments' student details.
+/// - `entry_notes`: a description of an entry for one account other than the entry's own
+///   (the receiving side of a transfer).
+const V3: &str = r#"
+CREATE TABLE journal_entries_v3 (
+    id            INTEGER PRIMARY KEY,
+    kind          TEXT NOT NULL
+                  CHECK (kind IN ('opening', 'vault_load', 'withdrawal', 'deposit', 'reversal',
+                                  'topup', 'card_payment', 'bill_payment', 'tuition_payment',
+                                  'transfer', 'card_purchase')),
+    booked_at     TEXT NOT NULL,
+    description   TEXT NOT NULL,
+    account_id    TEXT NOT NULL REFERENCES accounts(id),
+    amount_minor  INTEGER NOT NULL CHECK (amount_minor > 0),
+    currency      TEXT NOT NULL REFERENCES currencies(code),
+    reverses      INTEGER REFERENCES journal_entries(id),
+    terminal_id   TEXT,
+    CHECK ((kind = 'reversal') = (reverses IS NOT NULL))
+);
+INSERT INTO journal_entries_v3
+       (id, kind, booked_at, description, account_id, amount_minor, currency, reverses,
+        terminal_id)
+SELECT id, kind, booked_at, description, account_id, amount_minor, currency, reverses,
+       terminal_id
+  FROM journal_entries;
+DROP TABLE journal_entries;
+ALTER TABLE journal_entries_v3 RENAME TO journal_entries;
+CREATE INDEX journal_entries_reverses ON journal_entries(reverses);
+CREATE INDEX journal_entries_booked_at ON journal_entries(booked_at);
+CREATE TRIGGER journal_entries_no_update BEFORE UPDATE ON journal_entries
+BEGIN SELECT RAISE(ABORT, 'journal entries are append-only'); END;
+CREATE TRIGGER journal_entries_no_delete BEFORE DELETE ON journal_entries
+BEGIN SELECT RAISE(ABORT, 'journal entries are append-only'); END;
+
+CREATE TABLE entry_notes (
+    entry_id     INTEGER NOT NULL REFERENCES journal_entries(id),
+    account_id   TEXT NOT NULL REFERENCES accounts(id),
+    description  TEXT NOT NULL,
+    PRIMARY KEY (entry_id, account_id)
+);
+
+CREATE TABLE operators (
+    id          TEXT PRIMARY KEY,
+    name        TEXT NOT NULL,
+    account_id  TEXT NOT NULL REFERENCES accounts(id),
+    position    INTEGER NOT NULL
+);
+
+CREATE TABLE operator_packages (
+    id           TEXT PRIMARY KEY,
+    operator_id  TEXT NOT NULL REFERENCES operators(id),
+    name         TEXT NOT NULL,
+    price_minor  INTEGER NOT NULL CHECK (price_minor > 0),
+    currency     TEXT NOT NULL REFERENCES currencies(code),
+    details      TEXT NOT NULL,
+    position     INTEGER NOT NULL
+);
+
+CREATE TABLE topup_numbers (
+    card_id      INTEGER NOT NULL REFERENCES cards(id),
+    number       TEXT NOT NULL,
+    operator_id  TEXT NOT NULL REFERENCES operators(id),
+    last_at      TEXT NOT NULL,
+    seq          INTEGER NOT NULL,
+    PRIMARY KEY (card_id, number)
+);
+
+CREATE TABLE credit_cards (
+    id           TEXT PRIMARY KEY,
+    pan_token    TEXT NOT NULL UNIQUE,
+    masked_pan   TEXT NOT NULL,
+    customer_id  INTEGER NOT NULL REFERENCES customers(id),
+    account_id   TEXT NOT NULL UNIQUE REFERENCES accounts(id),
+    limit_minor  INTEGER NOT NULL CHECK (limit_minor > 0),
+    due_date     TEXT NOT NULL,
+    status       TEXT NOT NULL CHECK (status IN ('active', 'blocked'))
+);
+
+CREATE TABLE credit_card_payees (
+    payer_card_id   INTEGER NOT NULL REFERENCES cards(id),
+    credit_card_id  TEXT NOT NULL REFERENCES credit_cards(id),
+    last_at         TEXT NOT NULL,
+    seq             INTEGER NOT NULL,
+    PRIMARY KEY (payer_card_id, credit_card_id)
+);
+
+CREATE TABLE institutions (
+    id          TEXT PRIMARY KEY,
+    name        TEXT NOT NULL,
+    category    TEXT NOT NULL CHECK (category IN ('electricity', 'water', 'education')),
+    kind        TEXT CHECK (kind IN ('public', 'private')),
+    account_id  TEXT NOT NULL UNIQUE REFERENCES accounts(id),
+    position    INTEGER NOT NULL,
+    CHECK ((category = 'education') = (kind IS NOT NULL))
+);
+
+CREATE TABLE billing_customers (
+    institution_id   TEXT NOT NULL REFERENCES institutions(id),
+    customer_number  TEXT NOT NULL,
+    name             TEXT NOT NULL,
+    PRIMARY KEY (institution_id, customer_number)
+);
+
+CREATE TABLE bills (
+    id               TEXT PRIMARY KEY,
+    institution_id   TEXT NOT NULL,
+    customer_number  TEXT NOT NULL,
+    period           TEXT NOT NULL,
+    amount_minor     INTEGER NOT NULL CHECK (amount_minor > 0),
+    currency         TEXT NOT NULL REFERENCES currencies(code),
+    due_date         TEXT NOT NULL,
+    paid_entry_id    INTEGER UNIQUE REFERENCES journal_entries(id),
+    FOREIGN KEY (institution_id, customer_number)
+        REFERENCES billing_customers(institution_id, customer_number)
+);
+CREATE INDEX bills_customer ON bills(institution_id, customer_number);
+
+CREATE TABLE university_services (
+    id              TEXT PRIMARY KEY,
+    institution_id  TEXT NOT NULL REFERENCES institutions(id),
+    name            TEXT NOT NULL,
+    fee_minor       INTEGER NOT NULL CHECK (fee_minor >= 0),
+    currency        TEXT NOT NULL REFERENCES currencies(code),
+    position        INTEGER NOT NULL
+);
+
+CREATE TABLE tuition_payments (
+    entry_id        INTEGER PRIMARY KEY REFERENCES journal_entries(id),
+    service_id      TEXT NOT NULL REFERENCES university_services(id),
+    student_id      TEXT NOT NULL,
+    student_name    TEXT NOT NULL,
+    invoice_number  TEXT NOT NULL,
+    invoice_date    TEXT NOT NULL
+);
+"#;
+
 /// All migrations, in order. Append only: never edit one that has shipped.
-const MIGRATIONS: &[&str] = &[V1, V2];
+const MIGRATIONS: &[&str] = &[V1, V2, V3];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -191,6 +344,18 @@ pub(crate) fn migrate_to(conn: &mut Connection, target: i64) -> Result<(), BankE
             known: SCHEMA_VERSION,
         });
     }
+    if current >= target {
+        return Ok(());
+    }
+    // Foreign-key enforcement can only change outside a transaction.
+    let enforced: bool = conn.pragma_query_value(None, "foreign_keys", |row| row.get(0))?;
+    conn.pragma_update(None, "foreign_keys", false)?;
+    let result = apply(conn, current, target);
+    conn.pragma_update(None, "foreign_keys", enforced)?;
+    result
+}
+
+fn apply(conn: &mut Connection, current: i64, target: i64) -> Result<(), BankError> {
     for (version, sql) in (1_i64..)
         .zip(MIGRATIONS.iter())
         .skip(current.max(0) as usize)
@@ -198,6 +363,15 @@ pub(crate) fn migrate_to(conn: &mut Connection, target: i64) -> Result<(), BankE
     {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
+        let dangling: i64 =
+            tx.query_row("SELECT COUNT(*) FROM pragma_foreign_key_check", [], |row| {
+                row.get(0)
+            })?;
+        if dangling > 0 {
+            return Err(BankError::InvalidData(format!(
+                "migration to version {version} leaves {dangling} dangling references"
+            )));
+        }
         tx.pragma_update(None, "user_version", version)?;
         tx.commit()?;
     }

@@ -84,8 +84,17 @@ pub struct Loc {
 
 impl Loc {
     pub fn new(source: &SourceFile, offset: usize, len: usize) -> Loc {
-        let offset = offset.min(source.text.len());
-        let len = len.min(source.text.len() - offset);
+        let text = &source.text;
+        // Spans start and end on character boundaries, whatever the caller measured.
+        let mut offset = offset.min(text.len());
+        while !text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let mut end = (offset + len).min(text.len());
+        while !text.is_char_boundary(end) {
+            end += 1;
+        }
+        let len = end - offset;
         let (line, column) = source.line_col(offset);
         let (end_line, end_column) = source.line_col(offset + len);
         Loc {
@@ -218,6 +227,15 @@ impl miette::Diagnostic for Report {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_span_never_ends_inside_a_character() {
+        let src = SourceFile::new(Path::new("f.yaml"), "é: x\n".into());
+        let loc = Loc::new(&src, 0, 1);
+        assert_eq!((loc.offset, loc.len), (0, 2));
+        let loc = Loc::new(&src, 1, 1);
+        assert_eq!((loc.offset, loc.len), (0, 2));
+    }
 
     #[test]
     fn line_and_column_count_characters() {

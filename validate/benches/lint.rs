@@ -18,7 +18,16 @@ use divan::Bencher;
 const SHARED: [&str; 4] = ["terminal", "catalogue", "params", "texts"];
 
 fn main() {
-    divan::main();
+    // `ATMFLOW_LINT_ONCE=N`: lint the N-times set once, outside divan, so that
+    // `valgrind --tool=callgrind --toggle-collect='*lint_once*'` counts the instructions
+    // of one run, whatever else the machine is doing (docs/performance.md).
+    match std::env::var("ATMFLOW_LINT_ONCE").map(|n| n.parse::<usize>()) {
+        Ok(Ok(n)) => {
+            let findings = lint_once(flow_set(n));
+            eprintln!("linted the {n}x set once: {findings} findings");
+        }
+        _ => divan::main(),
+    }
     for dir in created().lock().map(|d| d.clone()).unwrap_or_default() {
         let _ = std::fs::remove_dir_all(dir);
     }
@@ -115,6 +124,13 @@ fn flow_set(n: usize) -> &'static Path {
     let dir: &'static Path = Box::leak(dir.into_boxed_path());
     sets.push((n, dir));
     dir
+}
+
+/// One load and lint of a folder, for instruction counts.
+#[inline(never)]
+fn lint_once(dir: &Path) -> usize {
+    let loaded = load_dir(dir);
+    atmflow_validate::findings(&loaded).len()
 }
 
 /// Loading and linting a whole folder, as `atmflow lint flows/` does.

@@ -121,6 +121,7 @@ pub(crate) enum Func {
     Round,
     If,
     IsMultiple,
+    SameSecret,
 }
 
 /// Documentation of one built-in function, for the docs and the editor's completion.
@@ -277,6 +278,12 @@ pub const FUNCTIONS: &[Function] = &[
         "is_multiple(money | number, number) -> bool",
         "Whether the amount is a whole multiple of `step`, e.g. is_multiple(amount, 500).",
     ),
+    f(
+        "same_secret",
+        "a, b",
+        "same_secret(secret, secret) -> bool",
+        "Whether two secrets are equal (a new PIN typed twice) without reading either.",
+    ),
 ];
 
 /// The functions in the order of [`FUNCTIONS`].
@@ -302,6 +309,7 @@ const FUNCS: &[Func] = &[
     Func::Round,
     Func::If,
     Func::IsMultiple,
+    Func::SameSecret,
 ];
 
 impl Func {
@@ -344,7 +352,8 @@ impl Func {
             | Func::Min
             | Func::Max
             | Func::Round
-            | Func::IsMultiple => 2,
+            | Func::IsMultiple
+            | Func::SameSecret => 2,
             Func::If => 3,
         }
     }

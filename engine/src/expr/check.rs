@@ -637,6 +637,11 @@ impl Checker<'_> {
                 expect(1, is(&t(1), &Number), "a number")?;
                 Ok(Bool)
             }
+            Func::SameSecret => {
+                expect(0, matches!(t(0), Type::Secret | Any), "a secret")?;
+                expect(1, matches!(t(1), Type::Secret | Any), "a secret")?;
+                Ok(Bool)
+            }
         }
     }
 

@@ -559,6 +559,10 @@ impl Evaluator<'_> {
                     .map(|r| Value::Bool(r.is_zero()))
                     .ok_or_else(overflow)
             }
+            Func::SameSecret => match (self.eval(arg(0))?, self.eval(arg(1))?) {
+                (Value::Secret(a), Value::Secret(b)) => Ok(Value::Bool(a == b)),
+                _ => Err(self.fail(node, "`same_secret` compares two secrets")),
+            },
         }
     }
 }

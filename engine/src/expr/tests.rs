@@ -845,6 +845,16 @@ fn eval_without_check_still_refuses_ill_typed_input() {
 // Secrets
 
 #[test]
+fn two_secrets_can_be_compared_without_reading_either() {
+    assert!(truth("same_secret(pin, pin)"));
+    assert!(!truth("same_secret(pin, session.pin)"));
+    assert_eq!(type_of("not same_secret(pin, session.pin)"), Type::Bool);
+    let e = check_err("same_secret(pin, '1234')");
+    assert_eq!(e.kind, ExprErrorKind::Type);
+    assert!(e.message.contains("a secret"), "{}", e.message);
+}
+
+#[test]
 fn secrets_may_only_be_measured_or_matched() {
     assert_eq!(ev("length(pin)"), Value::number(4));
     assert_eq!(ev("is_empty(pin)"), Value::Bool(false));
