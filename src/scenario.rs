@@ -15,9 +15,10 @@ use atmflow_bank::Bank;
 use atmflow_devices::SimDevices;
 use atmflow_devices::text_display::render_text;
 use atmflow_engine::journal::Journal;
+use atmflow_engine::ports::HostError;
 use atmflow_engine::program::Program;
 use atmflow_engine::terminal::Terminal;
-use atmflow_engine::value::{Currency, Money};
+use atmflow_engine::value::{Currency, Money, Value};
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 use rust_decimal::Decimal;
 use serde::Deserialize;
@@ -65,6 +66,20 @@ pub struct Notes {
 pub struct FaultSpec {
     pub device: String,
     pub code: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelSpec {
+    /// A channel operation of the bank (`app_issue_code`, `business_deposit_code`, ...).
+    pub op: String,
+    /// Text arguments; `$name` or `$name.field` is a value saved by an earlier step.
+    #[serde(default)]
+    pub args: BTreeMap<String, String>,
+    /// Save the result under this name.
+    pub save: Option<String>,
+    /// Expect the channel to refuse with this code instead.
+    pub refused: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -124,6 +139,13 @@ pub enum Step {
     HostOffline(bool),
     /// The host refuses the next request for an operation: `{op: withdraw, code: declined}`.
     HostRefuse(RefuseSpec),
+    /// Something done on another channel of the bank (the phone app, the business
+    /// internet bank, the epara wallet), e.g. issuing a unique code.
+    Channel(ChannelSpec),
+    /// Types a saved value (`code.code`) on the keypad.
+    TypeSaved(String),
+    /// Saves the QR payload the screen shows under a name.
+    SaveQr(String),
     /// Seconds pass; screen timeouts fire.
     Wait(u32),
     ExpectScreen(String),
@@ -238,6 +260,7 @@ pub fn run_scenario(s: &Scenario, program: &Arc<Program>) -> Result<(), String> 
         }
     }
     let mut secrets_typed: Vec<String> = Vec::new();
+    let mut saved: BTreeMap<String, Value> = BTreeMap::new();
     let mut pans: Vec<String> = Bank::demo_cards().into_iter().map(|c| c.number).collect();
 
     for (i, step) in s.steps.iter().enumerate() {
@@ -252,6 +275,52 @@ pub fn run_scenario(s: &Scenario, program: &Arc<Program>) -> Result<(), String> 
             Step::InsertCard(p) => {
                 pans.push(p.clone());
                 Some(Action::InsertCard(p.clone()))
+            }
+            Step::TypeSaved(name) => {
+                let text = match lookup(&saved, name) {
+                    Ok(v) => v.display(),
+                    Err(e) => return fail(e, &t),
+                };
+                if t.session().focused_input_is_secret() {
+                    secrets_typed.push(text.clone());
+                }
+                Some(Action::Type(text))
+            }
+            Step::SaveQr(name) => {
+                let Some(qr) = t.view().and_then(|v| v.qr.clone()) else {
+                    return fail("the screen shows no QR code".into(), &t);
+                };
+                saved.insert(name.clone(), Value::Text(qr));
+                continue;
+            }
+            Step::Channel(c) => {
+                let mut args = BTreeMap::new();
+                for (k, v) in &c.args {
+                    let v = match v.strip_prefix('$') {
+                        Some(name) => match lookup(&saved, name) {
+                            Ok(v) => v.display(),
+                            Err(e) => return fail(e, &t),
+                        },
+                        None => v.clone(),
+                    };
+                    args.insert(k.clone(), v);
+                }
+                match (t.host.bank.channel(&c.op, &args, now), &c.refused) {
+                    (Ok(v), None) => {
+                        if let Some(name) = &c.save {
+                            saved.insert(name.clone(), v);
+                        }
+                    }
+                    (Err(HostError::Refused { code, .. }), Some(want)) if &code == want => {}
+                    (Ok(_), Some(want)) => {
+                        return fail(
+                            format!("the channel accepted; expected the refusal {want}"),
+                            &t,
+                        );
+                    }
+                    (Err(e), _) => return fail(format!("the channel refused: {e}"), &t),
+                }
+                continue;
             }
             Step::Type(x) => {
                 if t.session().focused_input_is_secret() {
@@ -365,6 +434,23 @@ fn stands_alone(text: &str, secret: &str) -> bool {
         let digit_or_mask = |c: Option<char>| c.is_some_and(|c| c.is_ascii_digit() || c == '*');
         !digit_or_mask(before) && !digit_or_mask(after)
     })
+}
+
+/// A saved value by `name` or `name.field`.
+fn lookup(saved: &BTreeMap<String, Value>, path: &str) -> Result<Value, String> {
+    let mut parts = path.split('.');
+    let first = parts.next().unwrap_or_default();
+    let mut v = saved
+        .get(first)
+        .cloned()
+        .ok_or_else(|| format!("nothing was saved as `{first}`"))?;
+    for field in parts {
+        v = v
+            .field(field)
+            .cloned()
+            .ok_or_else(|| format!("the saved `{path}` has no field `{field}`"))?;
+    }
+    Ok(v)
 }
 
 fn journal_records(t: &SimTerminal) -> Vec<serde_json::Value> {

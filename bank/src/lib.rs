@@ -65,6 +65,21 @@ impl std::fmt::Debug for Bank {
 }
 
 impl Bank {
+    /// The bank's other channels (phone app, business internet bank, epara wallet):
+    /// what a customer does there, by operation name with text arguments, as the CLI,
+    /// the HTTP API and the scenario runner call it. Refusals say why with a code.
+    pub fn channel(
+        &mut self,
+        op: &str,
+        _args: &std::collections::BTreeMap<String, String>,
+        _now: NaiveDateTime,
+    ) -> Result<Value, HostError> {
+        Err(HostError::Refused {
+            code: "unknown_operation".into(),
+            message: format!("the channels have no operation `{op}`"),
+        })
+    }
+
     /// Opens the bank's database at `path`, creating it, its schema and the demo data if
     /// it does not exist or is empty, and bringing an older schema up to date.
     pub fn open(path: &Path) -> Result<Bank, BankError> {

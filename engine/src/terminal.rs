@@ -192,7 +192,10 @@ impl<H: Host, D: DeviceBus> Terminal<H, D> {
     fn drain(&mut self, mut queue: VecDeque<Event>, now: NaiveDateTime) {
         while let Some(event) = queue.pop_front() {
             self.events_in_session += 1;
-            if !matches!(event, Event::Timeout) {
+            // A customer or a device touches the session; the clock and the host's answers
+            // to the idle screen's own polling do not, so staff edits still reach an idle
+            // terminal.
+            if !matches!(event, Event::Timeout | Event::HostReply { .. }) {
                 self.session_touched = true;
             }
             match &event {

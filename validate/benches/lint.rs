@@ -3,7 +3,7 @@
 //!
 //! Copy k (k >= 1) of every flow file gets the id `ID_k`, and its `call:`s name the
 //! copies of the same round, so each round is a whole, valid set of flows beside the
-//! others; terminal.yaml, catalogue.yaml, params.yaml and texts.yaml are shared. The
+//! others; terminal.yaml, catalogue.yaml and the params and texts files are shared. The
 //! sets are written to temporary folders once, before anything is timed, and removed at
 //! the end. Run with `cargo bench -p atmflow-validate --bench lint`; figures and how to
 //! read them are in docs/performance.md.
@@ -14,8 +14,16 @@ use std::sync::{Mutex, OnceLock};
 use atmflow_engine::load::load_dir;
 use divan::Bencher;
 
-/// Files that every copy shares; every other file is a flow and is copied.
-const SHARED: [&str; 4] = ["terminal", "catalogue", "params", "texts"];
+/// Whether a file is shared by every copy rather than copied: terminal.yaml,
+/// catalogue.yaml, and the params and texts files, named as the loader names them.
+fn shared(stem: &str) -> bool {
+    ["terminal", "catalogue"].contains(&stem)
+        || ["params", "texts"].iter().any(|kind| {
+            stem == *kind
+                || stem.starts_with(&format!("{kind}."))
+                || stem.starts_with(&format!("{kind}_"))
+        })
+}
 
 fn main() {
     // `ATMFLOW_LINT_ONCE=N`: lint the N-times set once, outside divan, so that
@@ -102,7 +110,7 @@ fn flow_set(n: usize) -> &'static Path {
     for path in &entries {
         let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
         let text = std::fs::read_to_string(path).expect("a shipped flow file");
-        if SHARED.contains(&stem) {
+        if shared(stem) {
             write(format!("{stem}.yaml"), &text);
             continue;
         }
