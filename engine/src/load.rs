@@ -1571,22 +1571,7 @@ impl Compiler {
             }
             events.insert("unavailable".into(), refusal);
             let result = match &d.result {
-                Some(r) => {
-                    let (t, ty) = self.target(src, r, vars, ctx)?;
-                    if !ty.accepts(&op.result) {
-                        let l = self.loc_of(src, r);
-                        self.error(
-                            "expr-type",
-                            l,
-                            format!(
-                                "`{}` returns {}, but `{}` holds {ty}",
-                                op.name, op.result, r.value
-                            ),
-                            "declare the variable with the operation's result type",
-                        );
-                    }
-                    Some(t)
-                }
+                Some(r) => Some(self.result_target(src, r, vars, ctx, &op.name, &op.result)?),
                 None => None,
             };
             StepKind::Host {
@@ -1661,20 +1646,7 @@ impl Compiler {
             }
             let result = match &d.result {
                 Some(r) => {
-                    let (t, ty) = self.target(src, r, vars, ctx)?;
-                    if !ty.accepts(&sig.outputs_type) {
-                        let l = self.loc_of(src, r);
-                        self.error(
-                            "expr-type",
-                            l,
-                            format!(
-                                "`{}` returns {}, but `{}` holds {ty}",
-                                c.value, sig.outputs_type, r.value
-                            ),
-                            "declare the variable with the flow's outputs as a record type",
-                        );
-                    }
-                    Some(t)
+                    Some(self.result_target(src, r, vars, ctx, &c.value, &sig.outputs_type)?)
                 }
                 None => None,
             };
@@ -1781,6 +1753,30 @@ impl Compiler {
             set,
             on,
         })
+    }
+
+    /// The variable a host or call step's `result` names, checked against what the
+    /// operation or flow `what` gives.
+    fn result_target(
+        &mut self,
+        src: &SourceFile,
+        r: &Src,
+        vars: &IndexMap<String, Type>,
+        ctx: &FlowCtx,
+        what: &str,
+        gives: &Type,
+    ) -> Option<Target> {
+        let (target, holds) = self.target(src, r, vars, ctx)?;
+        if !holds.accepts(gives) {
+            let l = self.loc_of(src, r);
+            self.error(
+                "expr-type",
+                l,
+                format!("`{what}` returns {gives}, but `{}` holds {holds}", r.value),
+                "declare the variable with the type of what it receives",
+            );
+        }
+        Some(target)
     }
 
     fn shadowed(&mut self, bs: &[Branch]) {
