@@ -146,7 +146,7 @@ const MAX_IMMEDIATE_STEPS: u32 = 10_000;
 struct Roots<'a> {
     frame_vars: &'a BTreeMap<String, Value>,
     params: &'a Value,
-    session: Value,
+    session: &'a BTreeMap<String, Value>,
     extra: Vec<(&'static str, Value)>,
 }
 
@@ -157,7 +157,7 @@ impl ValueEnv for Roots<'_> {
         }
         match name {
             "params" => Some(self.params.clone()),
-            "session" => Some(self.session.clone()),
+            "session" => Some(Value::Record(self.session.clone())),
             _ => self.frame_vars.get(name).cloned(),
         }
     }
@@ -250,7 +250,7 @@ impl Session {
         self.stack.last()
     }
 
-    fn current_step(&self) -> Option<(Arc<Flow>, Step)> {
+    fn current_step(&self) -> Option<(Arc<Flow>, Arc<Step>)> {
         let f = self.frame()?;
         let step = f.flow.steps.get(&f.step)?.clone();
         Some((f.flow.clone(), step))
@@ -261,7 +261,7 @@ impl Session {
         Roots {
             frame_vars: self.frame().map(|f| &f.vars).unwrap_or(&EMPTY),
             params: &self.program.params,
-            session: Value::Record(self.session_vars.clone()),
+            session: &self.session_vars,
             extra,
         }
     }

@@ -1135,7 +1135,7 @@ impl Compiler {
         let mut steps = IndexMap::new();
         for (name, def) in &f.steps {
             if let Some(step) = self.step(src, name, def, f, &env, &vars, &screens, ctx) {
-                steps.insert(name.clone(), step);
+                steps.insert(name.clone(), Arc::new(step));
             }
         }
 

@@ -72,7 +72,8 @@ pub struct Flow {
     pub outputs: Vec<String>,
     pub outputs_type: Type,
     pub start: String,
-    pub steps: IndexMap<String, Step>,
+    /// Shared, so the interpreter holds the current step without copying it.
+    pub steps: IndexMap<String, Arc<Step>>,
     pub screens: IndexMap<String, Screen>,
     pub texts: IndexMap<String, Text>,
 }

@@ -100,7 +100,7 @@ fn unused_text(key: &str, loc: atmflow_engine::diag::Loc, where_: &str) -> Diagn
 fn flows(cx: &Cx, out: &mut Vec<Diagnostic>) {
     let mut used: HashSet<&str> = cx.root_flows().iter().map(|f| f.id.as_str()).collect();
     for flow in cx.program.flows.values() {
-        used.extend(flow.steps.values().filter_map(called_flow));
+        used.extend(flow.steps.values().filter_map(|s| called_flow(s)));
     }
     for flow in cx.program.flows.values() {
         if !used.contains(flow.id.as_str()) {
