@@ -12,8 +12,17 @@ import yaml
 FLOWS = pathlib.Path(__file__).resolve().parent.parent / "flows"
 CORPUS = pathlib.Path(__file__).resolve().parent / "corpus"
 SPECIAL = ["terminal", "catalogue", "params", "texts"]
+
+
+def is_special(stem):
+    """Named as the loader's file_kind names terminal, catalogue, params and texts files."""
+    if stem in ("terminal", "catalogue"):
+        return True
+    return any(stem == k or stem.startswith(k + ".") or stem.startswith(k + "_") for k in ("params", "texts"))
+
 # load_any picks a file's name by its first byte: see fuzz_targets/load_any.rs.
 NAME_BYTE = {"terminal": 0x01, "catalogue": 0x02, "params": 0x03, "texts": 0x04, "flow": 0x05}
+MAX_SEEDS = 150
 EXPR_KEYS = {"if", "enabled", "visible", "items", "timeout", "currency", "guard"}
 
 # Expressions and texts over the variables of atmflow_fuzz::Vars, reaching every function.
@@ -85,7 +94,7 @@ def main():
         text = path.read_text()
         texts[path.stem] = text
         walk(yaml.safe_load(text), None, exprs, templates)
-        if path.stem not in SPECIAL:
+        if not is_special(path.stem):
             write("load_flow", path.name, text)
     # load_any: each special file alone, and whole small sets of up to four files.
     for stem in SPECIAL:
@@ -94,8 +103,10 @@ def main():
         parts = [bytes([NAME_BYTE[s]]) + texts[s].encode() for s in ["terminal", "catalogue", "params"]]
         parts.append(bytes([NAME_BYTE["flow"]]) + texts[flow].encode())
         write("load_any", f"set_{flow}", b"\0".join(parts))
-    for target, items in [("expr", exprs), ("template", templates)]:
-        for item in dict.fromkeys(items):
+    # At most MAX_SEEDS each: the hand-written ones, then a fixed sample of the flows'.
+    for target, extra, items in [("expr", EXTRA_EXPRS, exprs), ("template", EXTRA_TEMPLATES, templates)]:
+        found = sorted(set(items) - set(extra), key=lambda t: hashlib.sha1(t.encode()).hexdigest())
+        for item in list(extra) + found[: MAX_SEEDS - len(extra)]:
             write(target, hashlib.sha1(item.encode()).hexdigest()[:12], item)
 
 

@@ -3,10 +3,12 @@
 //! share: customer actions, the headless console, and the scenario runner.
 
 pub mod actions;
+pub mod channels;
 pub mod flows;
 pub mod headless;
 pub mod host;
 pub mod scenario;
+pub mod window;
 
 use std::path::{Path, PathBuf};
 

@@ -31,6 +31,10 @@ enum Cmd {
         /// The text console instead of the window.
         #[arg(long)]
         headless: bool,
+        /// The window fills the screen, without decorations (a kiosk); F12 shows the
+        /// device panel.
+        #[arg(long, conflicts_with = "headless")]
+        fullscreen: bool,
         /// The flows folder (default: ./flows if present, else the embedded flows).
         #[arg(long)]
         flows: Option<PathBuf>,
@@ -40,6 +44,10 @@ enum Cmd {
         /// The terminal's id in the journal and in host requests.
         #[arg(long, default_value = "T001")]
         terminal_id: String,
+        /// Also serve the bank's channels (phone app, business, epara) as the HTTP API on
+        /// 127.0.0.1:PORT, as `atmflow bank serve` does.
+        #[arg(long, value_name = "PORT")]
+        api_port: Option<u16>,
     },
     /// Load and check flows; report every problem with file:line:col (docs/lint.md).
     ///
@@ -66,12 +74,18 @@ enum Cmd {
         #[arg(long)]
         flows: Option<PathBuf>,
     },
-    /// The embedded demo bank.
+    /// The embedded demo bank and its other channels: the phone app, the business internet
+    /// bank and the epara wallet (commands, and an HTTP API on 127.0.0.1).
+    #[command(after_help = atmflow::channels::operations_help())]
     Bank {
         #[command(subcommand)]
         command: BankCmd,
+        /// The data folder of the demo bank (default: $ATMFLOW_DATA or ./data).
         #[arg(long, global = true)]
         data: Option<PathBuf>,
+        /// Print answers as JSON.
+        #[arg(long, global = true)]
+        json: bool,
     },
     /// Print the JSON Schema (draft 7) of the flow files.
     Schema,
@@ -83,6 +97,251 @@ enum BankCmd {
     Reset,
     /// List the demo cards (masked) and their demo PINs.
     Cards,
+    /// The phone app: unique codes, the soft PIN, QR withdrawals and deposits.
+    App {
+        #[command(subcommand)]
+        command: AppCmd,
+    },
+    /// The business internet bank: deposit codes for employees.
+    Business {
+        #[command(subcommand)]
+        command: BusinessCmd,
+    },
+    /// The epara wallet: QR withdrawals and deposits.
+    Epara {
+        /// The wallet, e.g. W-1001.
+        #[arg(long)]
+        wallet: String,
+        #[command(subcommand)]
+        command: EparaCmd,
+    },
+    /// The bank's exchange rates.
+    Rates,
+    /// The last SMS sent to a phone number (one-time codes).
+    Sms {
+        /// The phone number, e.g. +355691234567.
+        #[arg(long)]
+        to: String,
+    },
+    /// Every message queued in the bank's outbox (e-mails and SMS), oldest first.
+    Outbox,
+    /// Serve the channels as a JSON API over HTTP on 127.0.0.1 only (README: "The other
+    /// channels"). Prints the address it listens on.
+    Serve {
+        /// The port; 0 picks a free one.
+        #[arg(long, default_value_t = atmflow::channels::DEFAULT_PORT)]
+        port: u16,
+    },
+}
+
+#[derive(Subcommand)]
+enum AppCmd {
+    /// Issue a unique code for a withdrawal without a card (Cardless → Withdraw with
+    /// unique code at the terminal).
+    IssueCode {
+        /// The card number, or a demo card's index (1..4 in `atmflow bank cards`).
+        #[arg(long)]
+        card: String,
+        /// The account to withdraw from, e.g. ACC-0001.
+        #[arg(long)]
+        account: String,
+        /// The amount, e.g. "5000 ALL".
+        #[arg(long)]
+        amount: String,
+        /// How many hours the code stays valid.
+        #[arg(long, default_value = "24")]
+        hours: String,
+        /// The only terminal where the code works (default: every terminal).
+        #[arg(long, default_value = "")]
+        terminal: String,
+    },
+    /// Activate the soft PIN that confirms QR withdrawals and deposits in the app.
+    SoftPin {
+        /// The card number, or a demo card's index.
+        #[arg(long)]
+        card: String,
+        /// The new soft PIN.
+        #[arg(long)]
+        pin: String,
+        /// The soft PIN again (default: the same).
+        #[arg(long)]
+        pin_again: Option<String>,
+    },
+    /// "Scan" the QR code a terminal shows and start a withdrawal (or --deposit) there.
+    Qr {
+        /// The card number, or a demo card's index.
+        #[arg(long)]
+        card: String,
+        #[arg(long)]
+        soft_pin: String,
+        #[arg(long)]
+        account: String,
+        /// The amount, e.g. "5000 ALL".
+        #[arg(long)]
+        amount: String,
+        /// The QR code's payload as the terminal shows it.
+        #[arg(long)]
+        payload: String,
+        /// A deposit instead of a withdrawal.
+        #[arg(long)]
+        deposit: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum BusinessCmd {
+    /// Issue a deposit code for an employee who brings the business's cash to a terminal.
+    DepositCode {
+        /// The business's account.
+        #[arg(long)]
+        account: String,
+        /// The employee, e.g. E-100.
+        #[arg(long)]
+        employee: String,
+        /// The terminal where the code works, or ALL.
+        #[arg(long)]
+        terminal: String,
+        /// How many hours the code stays valid.
+        #[arg(long, default_value = "24")]
+        hours: String,
+        /// The source of the funds, in words.
+        #[arg(long)]
+        source: String,
+        /// The currency of the deposit.
+        #[arg(long, default_value = "ALL")]
+        currency: String,
+    },
+    /// The business's employees who may deposit.
+    Employees {
+        #[arg(long)]
+        account: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum EparaCmd {
+    /// Start a QR withdrawal at the terminal whose code was scanned.
+    Withdraw {
+        /// The amount, e.g. "2000 ALL".
+        #[arg(long)]
+        amount: String,
+        /// The QR code's payload as the terminal shows it.
+        #[arg(long)]
+        payload: String,
+    },
+    /// Start a QR deposit at the terminal whose code was scanned.
+    Deposit {
+        #[arg(long)]
+        amount: String,
+        #[arg(long)]
+        payload: String,
+    },
+}
+
+/// A channel command as its operation and text arguments.
+fn channel_request(
+    command: BankCmd,
+) -> Option<(&'static str, std::collections::BTreeMap<String, String>)> {
+    fn args<const N: usize>(
+        pairs: [(&str, String); N],
+    ) -> std::collections::BTreeMap<String, String> {
+        pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+    }
+    Some(match command {
+        BankCmd::Reset | BankCmd::Cards | BankCmd::Serve { .. } => return None,
+        BankCmd::App { command } => match command {
+            AppCmd::IssueCode {
+                card,
+                account,
+                amount,
+                hours,
+                terminal,
+            } => (
+                "app_issue_code",
+                args([
+                    ("card", card),
+                    ("account", account),
+                    ("amount", amount),
+                    ("hours", hours),
+                    ("terminal", terminal),
+                ]),
+            ),
+            AppCmd::SoftPin {
+                card,
+                pin,
+                pin_again,
+            } => (
+                "app_activate_soft_pin",
+                args([
+                    ("card", card),
+                    ("soft_pin_again", pin_again.unwrap_or_else(|| pin.clone())),
+                    ("soft_pin", pin),
+                ]),
+            ),
+            AppCmd::Qr {
+                card,
+                soft_pin,
+                account,
+                amount,
+                payload,
+                deposit,
+            } => (
+                "app_qr",
+                args([
+                    ("card", card),
+                    ("soft_pin", soft_pin),
+                    ("account", account),
+                    ("amount", amount),
+                    ("payload", payload),
+                    (
+                        "kind",
+                        if deposit { "deposit" } else { "withdrawal" }.into(),
+                    ),
+                ]),
+            ),
+        },
+        BankCmd::Business { command } => match command {
+            BusinessCmd::DepositCode {
+                account,
+                employee,
+                terminal,
+                hours,
+                source,
+                currency,
+            } => (
+                "business_deposit_code",
+                args([
+                    ("account", account),
+                    ("employee", employee),
+                    ("terminal", terminal),
+                    ("hours", hours),
+                    ("source", source),
+                    ("currency", currency),
+                ]),
+            ),
+            BusinessCmd::Employees { account } => {
+                ("business_employees", args([("account", account)]))
+            }
+        },
+        BankCmd::Epara { wallet, command } => {
+            let (kind, amount, payload) = match command {
+                EparaCmd::Withdraw { amount, payload } => ("withdrawal", amount, payload),
+                EparaCmd::Deposit { amount, payload } => ("deposit", amount, payload),
+            };
+            (
+                "epara_intent",
+                args([
+                    ("wallet", wallet),
+                    ("kind", kind.into()),
+                    ("amount", amount),
+                    ("payload", payload),
+                ]),
+            )
+        }
+        BankCmd::Rates => ("rates", args([])),
+        BankCmd::Sms { to } => ("last_sms", args([("to", to)])),
+        BankCmd::Outbox => ("outbox", args([])),
+    })
 }
 
 fn main() -> ExitCode {
@@ -100,9 +359,11 @@ fn run() -> anyhow::Result<ExitCode> {
     match cli.command {
         Cmd::Run {
             headless,
+            fullscreen,
             flows,
             data,
             terminal_id,
+            api_port,
         } => {
             let source = FlowSource::choose(flows.as_deref());
             let loaded = source.load();
@@ -117,10 +378,12 @@ fn run() -> anyhow::Result<ExitCode> {
                 .with_context(|| format!("cannot open the demo bank in {}", data.display()))?;
             let journal = Journal::open(&journal_path(&data))
                 .with_context(|| format!("cannot open the journal in {}", data.display()))?;
-            if !headless {
-                eprintln!("The terminal window is not built yet: starting the headless terminal.");
-            }
             eprintln!("Data: {} (bank.sqlite, journal.jsonl)", data.display());
+            if let Some(port) = api_port {
+                let api = atmflow::channels::Api::bind(&data, port)?;
+                eprintln!("The bank's channels answer on http://{}", api.local_addr()?);
+                api.spawn()?;
+            }
             let terminal = Terminal::new(
                 Arc::new(program),
                 atmflow::host::SimHost::new(bank),
@@ -129,6 +392,26 @@ fn run() -> anyhow::Result<ExitCode> {
                 &terminal_id,
                 chrono::Local::now().naive_local(),
             );
+            // The window unless --headless; without a display, the console after all.
+            let (terminal, source) = if headless {
+                (terminal, source)
+            } else {
+                use atmflow::window::{Outcome, WindowOptions, run as run_window};
+                match run_window(terminal, source, WindowOptions { fullscreen })? {
+                    Outcome::Closed => return Ok(ExitCode::SUCCESS),
+                    Outcome::NoWindow {
+                        terminal,
+                        source,
+                        why,
+                    } => {
+                        eprintln!(
+                            "No window can be opened ({why}): starting the headless terminal \
+                             instead. (--headless starts it directly.)"
+                        );
+                        (*terminal, source)
+                    }
+                }
+            };
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()?;
@@ -244,7 +527,11 @@ fn run() -> anyhow::Result<ExitCode> {
                 ExitCode::from(1)
             })
         }
-        Cmd::Bank { command, data } => {
+        Cmd::Bank {
+            command,
+            data,
+            json,
+        } => {
             let data = data_dir(data.as_deref());
             match command {
                 BankCmd::Reset => {
@@ -252,7 +539,27 @@ fn run() -> anyhow::Result<ExitCode> {
                     Bank::reset(&bank_path(&data))?;
                     println!("The demo bank in {} was created anew.", data.display());
                 }
+                BankCmd::Cards if json => println!(
+                    "{}",
+                    serde_json::to_string_pretty(&atmflow::channels::cards_json())?
+                ),
                 BankCmd::Cards => print!("{}", atmflow::headless::cards_text()),
+                BankCmd::Serve { port } => {
+                    use std::io::Write;
+                    let api = atmflow::channels::Api::bind(&data, port)?;
+                    println!(
+                        "The bank's channels answer on http://{} (bank: {}); Ctrl-C stops.",
+                        api.local_addr()?,
+                        bank_path(&data).display()
+                    );
+                    std::io::stdout().flush()?;
+                    api.serve();
+                }
+                command => {
+                    if let Some((op, args)) = channel_request(command) {
+                        return atmflow::channels::run_cli(&data, op, args, json);
+                    }
+                }
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -8,6 +8,9 @@
 //!
 //! A database written by an older build (schema 1 or 2) gets the reference data (operators,
 //! credit cards, institutions, bills) when it is opened, but no history: its balances stay.
+//! The data of schema 4 (the business, the epara wallet, the PIN-blocked other-bank card,
+//! exchange rates, personal ID numbers) is in [`cardless`] and is added to any older
+//! database in the same way.
 //!
 //! Every card number and PIN here is demo data and is printed by the CLI on purpose, so
 //! that people can try the terminal; real card data never appears in source.
@@ -18,6 +21,8 @@ use serde::Serialize;
 
 use crate::card;
 use crate::error::BankError;
+
+mod cardless;
 use crate::ledger::{self, EntryKind, NewEntry, TIMESTAMP_FORMAT};
 
 /// A demo card, for people trying the terminal out. Holds the card number and PIN in
@@ -49,14 +54,14 @@ const CUSTOMERS: &[Customer] = &[
         name: "Arta Hoxha",
         email: Some("arta.hoxha@example.al"),
         phone: "+355691234567",
-        personal_id: "J85406123A",
+        personal_id: "I75123456A",
     },
     Customer {
         cif: "100002",
         name: "Blerim Krasniqi",
         email: None,
         phone: "+355682345678",
-        personal_id: "I90312456B",
+        personal_id: "J80512345L",
     },
     Customer {
         cif: "100003",
@@ -277,7 +282,7 @@ fn demo_epoch() -> Result<NaiveDateTime, BankError> {
 
 /// The demo cards, as created.
 pub fn demo_cards() -> Vec<DemoCard> {
-    CARDS
+    let mut cards: Vec<DemoCard> = CARDS
         .iter()
         .map(|c| DemoCard {
             holder: c.holder.to_string(),
@@ -287,7 +292,9 @@ pub fn demo_cards() -> Vec<DemoCard> {
             kind: c.issuer.to_string(),
             status: c.status.to_string(),
         })
-        .collect()
+        .collect();
+    cards.extend(cardless::demo_cards());
+    cards
 }
 
 /// An IBAN with valid check digits (ISO 13616, mod 97), grouped by four:
@@ -323,6 +330,12 @@ fn customer_id(conn: &Connection, cif: &str) -> Result<i64, BankError> {
 
 /// Writes the demo data. The caller holds a transaction on an empty database.
 pub(crate) fn seed(conn: &Connection) -> Result<(), BankError> {
+    seed_as_version_3(conn)?;
+    cardless::seed(conn)
+}
+
+/// Writes the demo data as builds of schema version 3 did.
+pub(crate) fn seed_as_version_3(conn: &Connection) -> Result<(), BankError> {
     seed_base(conn, true)?;
     seed_reference(conn, true)?;
     seed_history(conn)
@@ -1185,6 +1198,9 @@ pub(crate) fn seed_missing(conn: &Connection) -> Result<(), BankError> {
     if customers > 0 && operators == 0 && holds_all && has_opening {
         seed_reference(conn, false)?;
     }
+    if customers > 0 {
+        cardless::seed(conn)?;
+    }
     Ok(())
 }
 
@@ -1224,11 +1240,14 @@ mod tests {
     #[test]
     fn demo_cards_are_listed_with_masks() {
         let cards = demo_cards();
-        assert_eq!(cards.len(), 4);
+        assert_eq!(cards.len(), 5);
         assert_eq!(cards[0].masked, "474123******1234");
         assert_eq!(cards[0].holder, "Arta Hoxha");
         assert_eq!(cards[2].status, "blocked");
         assert_eq!(cards[3].kind, "other");
+        assert_eq!(cards[4].kind, "other");
+        assert_eq!(cards[4].status, "blocked");
+        assert_eq!(cards[4].masked, "535500******8888");
         let credit = demo_credit_cards();
         assert_eq!(credit.len(), 3);
         assert_eq!(credit[0].masked, "5234 56** **** 7788");

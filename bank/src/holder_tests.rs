@@ -1753,7 +1753,7 @@ fn a_version_2_database_is_migrated_and_gets_the_reference_data() {
         text_of(&answer, "transaction_id")
     };
     let mut bank = Bank::open(&path).expect("open and migrate");
-    assert_eq!(crate::schema::version(&bank.conn).expect("version"), 3);
+    assert_eq!(crate::schema::version(&bank.conn).expect("version"), 4);
     let enforced: bool = bank
         .conn
         .pragma_query_value(None, "foreign_keys", |row| row.get(0))
@@ -1770,7 +1770,8 @@ fn a_version_2_database_is_migrated_and_gets_the_reference_data() {
     assert_eq!(balance(&bank, "ACC-0001"), money("245000", "ALL"));
     assert_eq!(balance(&bank, "ACC-0004"), money("3000", "ALL"));
     assert_eq!(balance(&bank, "CCA-0001"), money("45000", "ALL"));
-    assert_eq!(count(&bank), 9 + 3);
+    // Version 4 adds 4 opening balances and 3 salaries.
+    assert_eq!(count(&bank), 9 + 3 + 7);
     assert_balanced(&bank);
     // The entry booked before the migration keeps its id and can be reversed.
     let reversal = ok(call(
@@ -1827,7 +1828,7 @@ fn a_version_2_database_is_migrated_and_gets_the_reference_data() {
     drop(bank);
     // Opening again adds nothing.
     let bank = Bank::open(&path).expect("reopen");
-    assert_eq!(count(&bank), 9 + 3 + 3);
+    assert_eq!(count(&bank), 9 + 3 + 7 + 3);
     let operators: i64 = bank
         .conn
         .query_row("SELECT COUNT(*) FROM operators", [], |row| row.get(0))

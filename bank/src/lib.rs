@@ -10,6 +10,10 @@
 //!   Argon2id hashes. Neither ever appears in an answer, an error or a log.
 //! - Receipts, statements and notices (e-mail or SMS) are queued in an outbox
 //!   ([`Bank::outbox`]); nothing is sent.
+//! - The bank's other channels (phone app, business internet bank, epara wallet) are
+//!   reached with [`Bank::channel`] and text arguments ([`CHANNEL_OPERATIONS`]): they issue
+//!   the codes and start the QR transactions that the terminal then carries out. One-time
+//!   codes, like card numbers, are stored only as peppered hashes.
 
 mod card;
 mod demo;
@@ -20,7 +24,11 @@ pub mod ops;
 mod schema;
 
 #[cfg(test)]
+mod cardless_tests;
+#[cfg(test)]
 mod holder_tests;
+#[cfg(test)]
+mod qr_tests;
 #[cfg(test)]
 mod tests;
 
@@ -35,6 +43,7 @@ use serde::Serialize;
 
 pub use demo::{DemoCard, DemoCreditCard};
 pub use error::BankError;
+pub use ops::channel::CHANNEL_OPERATIONS;
 pub use ops::{MAX_PIN_TRIES, OPERATIONS, Operation};
 pub use schema::SCHEMA_VERSION;
 
@@ -68,16 +77,16 @@ impl Bank {
     /// The bank's other channels (phone app, business internet bank, epara wallet):
     /// what a customer does there, by operation name with text arguments, as the CLI,
     /// the HTTP API and the scenario runner call it. Refusals say why with a code.
+    ///
+    /// The operations, with their arguments, are listed in [`CHANNEL_OPERATIONS`]; an
+    /// unknown one is refused with `unknown_operation`.
     pub fn channel(
         &mut self,
         op: &str,
-        _args: &std::collections::BTreeMap<String, String>,
-        _now: NaiveDateTime,
+        args: &std::collections::BTreeMap<String, String>,
+        now: NaiveDateTime,
     ) -> Result<Value, HostError> {
-        Err(HostError::Refused {
-            code: "unknown_operation".into(),
-            message: format!("the channels have no operation `{op}`"),
-        })
+        ops::channel::dispatch(&mut self.conn, op, args, now)
     }
 
     /// Opens the bank's database at `path`, creating it, its schema and the demo data if

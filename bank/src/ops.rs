@@ -4,7 +4,12 @@
 //! and to [`OPERATIONS`]. The card holders' transactions of the manual's §III.4-§III.12 are
 //! in submodules: `catalog` (what can be paid and to whom: operators, credit cards,
 //! institutions, beneficiaries), `payments` (top-up, credit card, bill, tuition, transfer)
-//! and `profile` (e-mail, PIN, history, statements by e-mail).
+//! and `profile` (e-mail, PIN, history, statements by e-mail). Those of §IV-§VI are in
+//! `network` (other-bank cards, PIN unblock), `qr` (QR codes shown by terminals and the
+//! intents phones start for them), `cardless` (unique codes, cardless deposit, cash top-up,
+//! business codes, exchange rates) and `codes` (one-time codes, masked phones); `channel`
+//! answers the bank's other channels (phone app, business internet bank, epara) for
+//! [`crate::Bank::channel`].
 //!
 //! Rules every operation follows:
 //! - Arguments are checked strictly: a missing, mistyped or unexpected argument is refused
@@ -20,6 +25,7 @@
 //! - `email_receipt`, `email_history`, `email_account_details`, `update_email` and
 //!   `change_pin` queue messages in the `outbox`; they answer addresses only masked, never
 //!   queue anything that looks like a full card number, and never a PIN.
+//! - SMS are queued through `queue_sms`, which refuses a body that may hold a card number.
 //! - The §III payments (`mobile_topup`, `pay_credit_card`, `pay_bill`, `pay_tuition`,
 //!   `transfer`) are for BKT cards (`declined` for another bank's card), refuse an amount
 //!   that is not positive (or not what a fixed price asks) with `invalid_amount`, and an
@@ -38,9 +44,14 @@ use crate::error::BankError;
 use crate::ledger::{self, EntryKind, NewEntry, TIMESTAMP_FORMAT};
 use crate::money;
 
+pub(crate) mod cardless;
 mod catalog;
+pub(crate) mod channel;
+mod codes;
+mod network;
 mod payments;
 mod profile;
+pub(crate) mod qr;
 
 /// A host operation the bank implements.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -176,6 +187,74 @@ pub const OPERATIONS: &[Operation] = &[
         name: "transfer",
         moves_money: true,
     },
+    Operation {
+        name: "new_qr_token",
+        moves_money: false,
+    },
+    Operation {
+        name: "qr_intent",
+        moves_money: false,
+    },
+    Operation {
+        name: "qr_withdraw",
+        moves_money: true,
+    },
+    Operation {
+        name: "qr_deposit",
+        moves_money: true,
+    },
+    Operation {
+        name: "network_withdraw",
+        moves_money: true,
+    },
+    Operation {
+        name: "network_balance",
+        moves_money: false,
+    },
+    Operation {
+        name: "unblock_pin",
+        moves_money: false,
+    },
+    Operation {
+        name: "unique_code_check",
+        moves_money: false,
+    },
+    Operation {
+        name: "unique_code_withdraw",
+        moves_money: true,
+    },
+    Operation {
+        name: "cardless_identify",
+        moves_money: false,
+    },
+    Operation {
+        name: "cardless_verify_otp",
+        moves_money: false,
+    },
+    Operation {
+        name: "find_client",
+        moves_money: false,
+    },
+    Operation {
+        name: "cardless_deposit",
+        moves_money: true,
+    },
+    Operation {
+        name: "cardless_topup",
+        moves_money: true,
+    },
+    Operation {
+        name: "business_code_check",
+        moves_money: false,
+    },
+    Operation {
+        name: "business_deposit",
+        moves_money: true,
+    },
+    Operation {
+        name: "exchange_rates",
+        moves_money: false,
+    },
 ];
 
 /// PIN tries a card has after a correct PIN.
@@ -261,6 +340,23 @@ pub(crate) fn dispatch(
         "pay_tuition" => payments::pay_tuition(conn, request, &args, now),
         "find_beneficiary" => catalog::find_beneficiary(conn, &args),
         "transfer" => payments::transfer(conn, request, &args, now),
+        "new_qr_token" => qr::new_qr_token(conn, request, &args, now),
+        "qr_intent" => qr::qr_intent(conn, request, &args, now),
+        "qr_withdraw" => qr::qr_withdraw(conn, request, &args, now),
+        "qr_deposit" => qr::qr_deposit(conn, request, &args, now),
+        "network_withdraw" => network::network_withdraw(conn, request, &args, now),
+        "network_balance" => network::network_balance(conn, &args),
+        "unblock_pin" => network::unblock_pin(conn, &args),
+        "unique_code_check" => cardless::unique_code_check(conn, request, &args, now),
+        "unique_code_withdraw" => cardless::unique_code_withdraw(conn, request, &args, now),
+        "cardless_identify" => cardless::cardless_identify(conn, request, &args, now),
+        "cardless_verify_otp" => cardless::cardless_verify_otp(conn, request, &args, now),
+        "find_client" => cardless::find_client(conn, &args),
+        "cardless_deposit" => cardless::cardless_deposit(conn, request, &args, now),
+        "cardless_topup" => cardless::cardless_topup(conn, request, &args, now),
+        "business_code_check" => cardless::business_code_check(conn, request, &args, now),
+        "business_deposit" => cardless::business_deposit(conn, request, &args, now),
+        "exchange_rates" => cardless::exchange_rates(conn, &args),
         other => Err(bad_request(format!("unknown operation `{other}`"))),
     };
     result.map_err(|e| match e {
@@ -961,6 +1057,17 @@ fn queue(
     Ok(())
 }
 
+/// Queues an SMS. A body that may hold a full card number is never queued: that is a bug
+/// of the caller, answered as an error.
+fn queue_sms(conn: &Connection, to: &str, body: &str, now: NaiveDateTime) -> Result<(), BankError> {
+    if may_hold_card_number(&[body], &Secret::new("")) {
+        return Err(BankError::InvalidData(
+            "an SMS that may hold a card number was not queued".into(),
+        ));
+    }
+    queue(conn, "sms", to, "", body, now)
+}
+
 /// The fingerprint of a card-bound request: the operation, the card's token and `parts`.
 fn card_fingerprint(op: &str, pan: &Secret, parts: &[&str]) -> String {
     let token = card::pan_token(pan.expose()).unwrap_or_else(|| "not-a-card-number".to_string());
@@ -1244,7 +1351,8 @@ fn deposit(
     })
 }
 
-/// Reverses part or all of a withdrawal or deposit: the opposite of each of its postings,
+/// Reverses part or all of a withdrawal or deposit (or a top-up paid in cash at the
+/// terminal): the opposite of each of its postings,
 /// scaled to `amount`. Several partial reversals may follow one another up to the original
 /// amount. A deposit's reversal is booked even if it leaves the account negative: the cash
 /// went back to the customer, so the correction must stand.
@@ -1275,7 +1383,12 @@ fn reverse(
             )
             .optional()?;
         let (kind, account_id, original_minor, currency) = original.ok_or_else(unknown)?;
-        if kind != EntryKind::Withdrawal.as_str() && kind != EntryKind::Deposit.as_str() {
+        let cash_topup =
+            kind == EntryKind::Topup.as_str() && cardless::is_cash_entry(conn, entry_id)?;
+        if kind != EntryKind::Withdrawal.as_str()
+            && kind != EntryKind::Deposit.as_str()
+            && !cash_topup
+        {
             return Err(unknown());
         }
         if amount.currency.as_str() != currency {
@@ -1333,9 +1446,15 @@ fn reverse(
                 postings: &legs,
             },
         )?;
+        // Whoever reverses a cardless booking at the terminal does not see the balance.
+        let balance_minor = if cash_topup || cardless::balance_is_hidden(conn, entry_id)? {
+            0
+        } else {
+            ledger::balance_minor(conn, &account_id)?
+        };
         Ok(Booked {
             entry_id: reversal_id,
-            balance_minor: ledger::balance_minor(conn, &account_id)?,
+            balance_minor,
             currency,
         })
     })

@@ -3,7 +3,9 @@
 //!
 //! History: 1 = customers, cards, accounts, ledger, requests; 2 = `outbox`; 3 = the card
 //! holders' transactions (mobile top-up, credit cards, bills, tuition, transfers) and more
-//! journal entry kinds.
+//! journal entry kinds; 4 = other-bank PIN unblock tries, QR tokens and intents, unique
+//! withdrawal codes, cardless deposit sessions, soft PINs, businesses and their deposit
+//! codes, epara wallets, exchange rates.
 //!
 //! Migrations run with foreign-key enforcement off (SQLite's recommended way to rebuild a
 //! table that others reference, as version 3 does with `journal_entries`); each checks
@@ -318,8 +320,137 @@ CREATE TABLE tuition_payments (
 );
 "#;
 
+/// Version 4: other-bank cards, cardless transactions and epara (manual §IV-§VI).
+///
+/// - `cards.unblock_tries_left`: wrong PINs left for unblocking a PIN-blocked card.
+/// - `qr_tokens`: the QR codes terminals show (each bound to one terminal, short-lived);
+///   `qr_intents`: what a phone (the bank's app or epara) started for a token. `entry_id`
+///   is the booking that used it (a fully reversed booking frees it again).
+/// - `soft_pins`: the phone app's Soft PIN per card (Argon2id hash, like card PINs).
+/// - `withdrawal_codes`: unique withdrawal codes issued in the app (peppered hash of the
+///   code, never the code); `terminal_id` NULL means every terminal; `checked_terminal`
+///   and `checked_at`: where and when the code was last checked (only a terminal that
+///   checked the code may then use it by its id).
+/// - `cardless_sessions`: a depositor without a card, identified by personal ID and
+///   registered mobile, with the one-time code sent by SMS (hashed) and its tries.
+/// - `companies`, `company_staff` (employees and legal representatives), `salary_payments`
+///   (which journal entry paid whom), `deposit_codes` (business deposit codes, hashed,
+///   checked like withdrawal codes).
+/// - `wallets`: epara wallets, each with its own (internal) ledger account.
+/// - `exchange_rates`: buy and sell per currency, in ALL, as exact decimal text.
+const V4: &str = r#"
+ALTER TABLE cards ADD COLUMN unblock_tries_left INTEGER NOT NULL DEFAULT 3
+    CHECK (unblock_tries_left >= 0);
+
+CREATE TABLE qr_tokens (
+    id           INTEGER PRIMARY KEY,
+    token        TEXT NOT NULL UNIQUE,
+    terminal_id  TEXT NOT NULL,
+    created_at   TEXT NOT NULL,
+    expires_at   TEXT NOT NULL
+);
+
+CREATE TABLE qr_intents (
+    id            INTEGER PRIMARY KEY,
+    token_id      INTEGER NOT NULL REFERENCES qr_tokens(id),
+    kind          TEXT NOT NULL CHECK (kind IN ('withdrawal', 'deposit')),
+    channel       TEXT NOT NULL CHECK (channel IN ('app', 'epara')),
+    account_id    TEXT NOT NULL REFERENCES accounts(id),
+    amount_minor  INTEGER NOT NULL CHECK (amount_minor >= 0),
+    currency      TEXT NOT NULL REFERENCES currencies(code),
+    created_at    TEXT NOT NULL,
+    expires_at    TEXT NOT NULL,
+    entry_id      INTEGER UNIQUE REFERENCES journal_entries(id)
+);
+CREATE INDEX qr_intents_token ON qr_intents(token_id);
+
+CREATE TABLE soft_pins (
+    card_id       INTEGER PRIMARY KEY REFERENCES cards(id),
+    pin_hash      TEXT NOT NULL,
+    tries_left    INTEGER NOT NULL CHECK (tries_left >= 0),
+    activated_at  TEXT NOT NULL
+);
+
+CREATE TABLE withdrawal_codes (
+    id            INTEGER PRIMARY KEY,
+    code_hash     TEXT NOT NULL,
+    card_id       INTEGER NOT NULL REFERENCES cards(id),
+    account_id    TEXT NOT NULL REFERENCES accounts(id),
+    amount_minor  INTEGER NOT NULL CHECK (amount_minor > 0),
+    currency      TEXT NOT NULL REFERENCES currencies(code),
+    terminal_id   TEXT,
+    created_at    TEXT NOT NULL,
+    expires_at    TEXT NOT NULL,
+    checked_terminal  TEXT,
+    checked_at        TEXT,
+    entry_id      INTEGER UNIQUE REFERENCES journal_entries(id)
+);
+CREATE INDEX withdrawal_codes_hash ON withdrawal_codes(code_hash);
+
+CREATE TABLE cardless_sessions (
+    id              INTEGER PRIMARY KEY,
+    customer_id     INTEGER NOT NULL REFERENCES customers(id),
+    mobile          TEXT NOT NULL,
+    terminal_id     TEXT NOT NULL,
+    otp_hash        TEXT NOT NULL,
+    tries_left      INTEGER NOT NULL CHECK (tries_left >= 0),
+    created_at      TEXT NOT NULL,
+    otp_expires_at  TEXT NOT NULL,
+    expires_at      TEXT NOT NULL,
+    verified_at     TEXT,
+    entry_id        INTEGER UNIQUE REFERENCES journal_entries(id)
+);
+
+CREATE TABLE companies (
+    id           TEXT PRIMARY KEY,
+    name         TEXT NOT NULL,
+    customer_id  INTEGER NOT NULL UNIQUE REFERENCES customers(id)
+);
+
+CREATE TABLE company_staff (
+    id          TEXT PRIMARY KEY,
+    company_id  TEXT NOT NULL REFERENCES companies(id),
+    name        TEXT NOT NULL,
+    phone       TEXT NOT NULL,
+    role        TEXT NOT NULL CHECK (role IN ('employee', 'representative'))
+);
+
+CREATE TABLE salary_payments (
+    entry_id  INTEGER PRIMARY KEY REFERENCES journal_entries(id),
+    staff_id  TEXT NOT NULL REFERENCES company_staff(id)
+);
+
+CREATE TABLE deposit_codes (
+    id           INTEGER PRIMARY KEY,
+    code_hash    TEXT NOT NULL,
+    account_id   TEXT NOT NULL REFERENCES accounts(id),
+    staff_id     TEXT NOT NULL REFERENCES company_staff(id),
+    terminal_id  TEXT,
+    source       TEXT NOT NULL,
+    created_at   TEXT NOT NULL,
+    expires_at   TEXT NOT NULL,
+    checked_terminal  TEXT,
+    checked_at        TEXT,
+    entry_id     INTEGER UNIQUE REFERENCES journal_entries(id)
+);
+CREATE INDEX deposit_codes_hash ON deposit_codes(code_hash);
+
+CREATE TABLE wallets (
+    id           TEXT PRIMARY KEY,
+    customer_id  INTEGER NOT NULL REFERENCES customers(id),
+    account_id   TEXT NOT NULL UNIQUE REFERENCES accounts(id)
+);
+
+CREATE TABLE exchange_rates (
+    currency  TEXT PRIMARY KEY CHECK (length(currency) = 3),
+    buy       TEXT NOT NULL,
+    sell      TEXT NOT NULL,
+    position  INTEGER NOT NULL
+);
+"#;
+
 /// All migrations, in order. Append only: never edit one that has shipped.
-const MIGRATIONS: &[&str] = &[V1, V2, V3];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

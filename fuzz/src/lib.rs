@@ -39,11 +39,83 @@ pub fn shipped() -> &'static [SourceFile] {
     })
 }
 
+/// Whether a file is one the loader reads by its name (terminal.yaml, catalogue.yaml, a
+/// params or texts file) rather than a flow.
+pub fn is_special(path: &str) -> bool {
+    let stem = Path::new(path)
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("");
+    ["terminal", "catalogue"].contains(&stem)
+        || ["params", "texts"].iter().any(|kind| {
+            stem == *kind
+                || stem.starts_with(&format!("{kind}."))
+                || stem.starts_with(&format!("{kind}_"))
+        })
+}
+
+/// The flows a flow file calls (`call: ID` on a line of its own).
+fn called_ids(text: &str) -> impl Iterator<Item = &str> {
+    text.lines().filter_map(|l| {
+        let rest = l.trim_start().strip_prefix("call:")?;
+        rest.split('#').next().map(|v| v.trim().trim_matches('"'))
+    })
+}
+
+/// The shipped files a fuzzed flow is loaded with: terminal, catalogue, params and texts
+/// files, and the shipped flows it calls, directly or through others. A shipped flow
+/// with the fuzzed flow's id is left out: the fuzzed one replaces it.
+///
+/// With `ATMFLOW_FUZZ_FULL_SET=1` it is every shipped file instead: closer to a real load
+/// but, with 50 flow files, some 20 times slower per input (docs/fuzzing.md).
+pub fn context_for(text: &str) -> Vec<SourceFile> {
+    static FULL: OnceLock<bool> = OnceLock::new();
+    let full =
+        *FULL.get_or_init(|| std::env::var_os("ATMFLOW_FUZZ_FULL_SET").is_some_and(|v| v == "1"));
+    let own = declared_id(text);
+    let by_id = |id: &str| {
+        shipped()
+            .iter()
+            .find(|f| !is_special(&f.path) && declared_id(&f.text) == Some(id))
+    };
+    if full {
+        return shipped()
+            .iter()
+            .filter(|f| own.is_none() || declared_id(&f.text) != own)
+            .cloned()
+            .collect();
+    }
+    let mut out: Vec<SourceFile> = shipped()
+        .iter()
+        .filter(|f| is_special(&f.path))
+        .cloned()
+        .collect();
+    let mut seen: Vec<&str> = own.into_iter().collect();
+    let mut todo: Vec<&str> = called_ids(text).collect();
+    while let Some(id) = todo.pop() {
+        if seen.contains(&id) {
+            continue;
+        }
+        seen.push(id);
+        if let Some(f) = by_id(id) {
+            todo.extend(called_ids(&f.text));
+            out.push(f.clone());
+        }
+    }
+    out
+}
+
 /// The `id:` a flow file declares on a line of its own, if any.
 pub fn declared_id(text: &str) -> Option<&str> {
     text.lines()
         .find_map(|l| l.strip_prefix("id:"))
-        .map(|rest| rest.split('#').next().unwrap_or("").trim().trim_matches('"'))
+        .map(|rest| {
+            rest.split('#')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .trim_matches('"')
+        })
 }
 
 /// Whether to skip the checks that a diagnostic's span starts and ends on character
@@ -63,8 +135,14 @@ pub fn check_loaded(loaded: &Loaded) {
 
 fn check_diagnostic(loaded: &Loaded, d: &Diagnostic) {
     let loc = &d.loc;
-    assert!(loc.line >= 1 && loc.column >= 1, "position before 1:1: {d:?}");
-    assert!(loc.end_line >= 1 && loc.end_column >= 1, "end before 1:1: {d:?}");
+    assert!(
+        loc.line >= 1 && loc.column >= 1,
+        "position before 1:1: {d:?}"
+    );
+    assert!(
+        loc.end_line >= 1 && loc.end_column >= 1,
+        "end before 1:1: {d:?}"
+    );
     let Some(src) = loaded.sources.get(&loc.file) else {
         // Diagnostics about a file that is not among the sources (a missing
         // terminal.yaml) point at its start.
@@ -73,7 +151,10 @@ fn check_diagnostic(loaded: &Loaded, d: &Diagnostic) {
     };
     let text = &src.text;
     assert!(loc.offset <= text.len(), "offset past the end: {d:?}");
-    assert!(loc.offset + loc.len <= text.len(), "span past the end: {d:?}");
+    assert!(
+        loc.offset + loc.len <= text.len(),
+        "span past the end: {d:?}"
+    );
     if lax_locs() {
         return;
     }
@@ -101,8 +182,14 @@ pub fn check_span(source: &str, e: &ExprError) {
     let Range { start, end } = e.span.clone();
     assert!(start <= end, "reversed span: {e:?}");
     assert!(end <= source.len(), "span past the end: {e:?}");
-    assert!(source.is_char_boundary(start), "start inside a character: {e:?}");
-    assert!(source.is_char_boundary(end), "end inside a character: {e:?}");
+    assert!(
+        source.is_char_boundary(start),
+        "start inside a character: {e:?}"
+    );
+    assert!(
+        source.is_char_boundary(end),
+        "end inside a character: {e:?}"
+    );
 }
 
 /// A few variables of every type, as a flow would declare them.
@@ -113,9 +200,9 @@ pub struct Vars {
 
 impl Vars {
     pub fn new() -> Vars {
-        let money = |a: i64, c: &str| {
-            Value::Money(Money::new(Decimal::new(a, 2), Currency(c.to_string())))
-        };
+        // Amounts in hundredths: 123_450 is 1234.50.
+        let money =
+            |a: i64, c: &str| Value::Money(Money::new(Decimal::new(a, 2), Currency(c.to_string())));
         let account = |id: &str, a: i64, c: &str| {
             Value::record([
                 ("id", Value::text(id)),
@@ -137,7 +224,7 @@ impl Vars {
             ("ok", Type::Bool, Value::Bool(true)),
             ("n", Type::Number, Value::number(7)),
             ("big", Type::Number, Value::Number(Decimal::MAX)),
-            ("amount", Type::Money, money(1_234_50, "ALL")),
+            ("amount", Type::Money, money(123_450, "ALL")),
             ("eur", Type::Money, money(2_000, "EUR")),
             ("name", Type::Text, Value::text("Arbër")),
             ("currency", Type::Text, Value::text("ALL")),
@@ -146,18 +233,22 @@ impl Vars {
             (
                 "presets",
                 Type::List(Box::new(Type::Money)),
-                Value::List(vec![money(500_00, "ALL"), money(1_000_00, "ALL")]),
+                Value::List(vec![money(50_000, "ALL"), money(100_000, "ALL")]),
             ),
             (
                 "accounts",
                 Type::List(Box::new(account_type.clone())),
                 Value::List(vec![
-                    account("A1", 10_000_00, "ALL"),
-                    account("E1", 250_00, "EUR"),
+                    account("A1", 1_000_000, "ALL"),
+                    account("E1", 25_000, "EUR"),
                 ]),
             ),
-            ("account", account_type, account("A1", 10_000_00, "ALL")),
-            ("empty", Type::List(Box::new(Type::Text)), Value::List(vec![])),
+            ("account", account_type, account("A1", 1_000_000, "ALL")),
+            (
+                "empty",
+                Type::List(Box::new(Type::Text)),
+                Value::List(vec![]),
+            ),
         ];
         let mut types = BTreeMap::new();
         let mut values = BTreeMap::new();

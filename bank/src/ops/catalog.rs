@@ -568,7 +568,10 @@ pub(super) fn beneficiary_by_account(
 }
 
 /// A customer's account to receive transfers: the first account in ALL, else the first.
-fn beneficiary_of_customer(conn: &Connection, customer: i64) -> Result<Beneficiary, OpError> {
+pub(super) fn beneficiary_of_customer(
+    conn: &Connection,
+    customer: i64,
+) -> Result<Beneficiary, OpError> {
     conn.query_row(
         &format!("{BENEFICIARY} AND k.id = ?1 ORDER BY a.currency = 'ALL' DESC, a.id LIMIT 1"),
         [customer],
@@ -580,7 +583,7 @@ fn beneficiary_of_customer(conn: &Connection, customer: i64) -> Result<Beneficia
 
 /// A mobile number as stored (`+355682345678`), from `+3556...`, `003556...`, `3556...`
 /// or `06...`, with spaces allowed.
-fn normal_mobile(text: &str) -> String {
+pub(super) fn normal_mobile(text: &str) -> String {
     let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
     if let Some(rest) = compact.strip_prefix("00") {
         format!("+{rest}")
@@ -596,7 +599,7 @@ fn normal_mobile(text: &str) -> String {
 }
 
 /// The last four digits of an account number, the rest hidden: `**** 2205`.
-fn masked_account(number: &str) -> String {
+pub(super) fn masked_account(number: &str) -> String {
     let digits: Vec<char> = number.chars().filter(char::is_ascii_digit).collect();
     let last: String = digits[digits.len().saturating_sub(4)..].iter().collect();
     format!("**** {last}")

@@ -21,8 +21,8 @@ use crate::ledger::{EntryKind, TIMESTAMP_FORMAT};
 use crate::money;
 
 /// The least and the most of a standard (no package) mobile top-up, in ALL.
-const TOPUP_MIN_ALL: i64 = 100;
-const TOPUP_MAX_ALL: i64 = 10_000;
+pub(super) const TOPUP_MIN_ALL: i64 = 100;
+pub(super) const TOPUP_MAX_ALL: i64 = 10_000;
 
 /// The longest student id, name or invoice number accepted.
 const MAX_FIELD_CHARS: usize = 100;
@@ -36,7 +36,7 @@ pub(super) fn is_mobile_number(number: &str) -> bool {
 
 /// `+355691234567` as `+355 69 123 4567`: grouped, so that no run of digits in a
 /// description looks like a card number.
-fn grouped_mobile(number: &str) -> String {
+pub(super) fn grouped_mobile(number: &str) -> String {
     match (
         number.get(..4),
         number.get(4..6),
