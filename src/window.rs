@@ -13,7 +13,6 @@ use std::time::{Duration, Instant};
 use atmflow_bank::Bank;
 use atmflow_devices::PaperState;
 use atmflow_devices::cash_acceptor::default_denominations;
-use atmflow_engine::ports::ScreenView;
 use atmflow_engine::value::{Currency, Value};
 use atmflow_ui::egui::{self, Color32, RichText, Ui};
 use atmflow_ui::{ScreenOptions, UiEvent, eframe, screen_ui_with};
@@ -105,6 +104,7 @@ pub fn run(
                 .ok_or("the terminal was already taken")?;
             let mut app = TerminalWindow::new(terminal, Some(source));
             app.show_panel = !fullscreen;
+            app.fullscreen = fullscreen;
             Ok(Box::new(app))
         }),
     );
@@ -204,6 +204,8 @@ pub struct TerminalWindow {
     clock: Box<dyn FnMut() -> NaiveDateTime>,
     /// Whether the device panel is shown (F12).
     pub show_panel: bool,
+    /// A kiosk: the window covers the whole monitor.
+    pub fullscreen: bool,
     /// Notes the customer is about to insert: currency and count per denomination.
     pub notes_currency: String,
     pub notes: BTreeMap<Decimal, u32>,
@@ -226,6 +228,7 @@ impl TerminalWindow {
             last_reload_check: None,
             clock: Box::new(|| chrono::Local::now().naive_local()),
             show_panel: true,
+            fullscreen: false,
             notes_currency: "ALL".into(),
             notes: BTreeMap::new(),
             other_card: String::new(),
@@ -300,6 +303,9 @@ impl TerminalWindow {
         self.reload();
         let before = self.terminal.view().cloned();
 
+        if self.fullscreen {
+            cover_monitor(ui.ctx());
+        }
         if ui.input(|i| i.key_pressed(egui::Key::F12)) {
             self.show_panel = !self.show_panel;
         }
@@ -943,6 +949,21 @@ impl eframe::App for TerminalWindow {
     }
 }
 
+/// Without a window manager (a bare X server in a kiosk) nobody honours the fullscreen
+/// request: the window then sizes itself to the monitor.
+fn cover_monitor(ctx: &egui::Context) {
+    let (monitor, inner) = ctx.input(|i| {
+        let v = i.viewport();
+        (v.monitor_size, v.inner_rect)
+    });
+    if let (Some(monitor), Some(inner)) = (monitor, inner)
+        && (inner.width() + 1.0 < monitor.x || inner.height() + 1.0 < monitor.y)
+    {
+        ctx.send_viewport_cmd(egui::ViewportCommand::OuterPosition(egui::Pos2::ZERO));
+        ctx.send_viewport_cmd(egui::ViewportCommand::InnerSize(monitor));
+    }
+}
+
 fn section(ui: &mut Ui, title: &str, add: impl FnOnce(&mut Ui)) {
     egui::CollapsingHeader::new(RichText::new(title).strong())
         .default_open(true)
@@ -972,9 +993,4 @@ fn show_value(v: &Value) -> String {
             .join(", "),
         other => other.display(),
     }
-}
-
-/// The current screen (for tests and tools).
-pub fn current_view(window: &TerminalWindow) -> Option<&ScreenView> {
-    window.terminal.view()
 }

@@ -200,7 +200,7 @@ pub fn screen_ui_with(ui: &mut Ui, view: &ScreenView, options: &ScreenOptions) -
             nav_ui(ui, &nav, &mut event);
         });
     }
-    ui.allocate_rect(full, Sense::hover());
+    ui.advance_cursor_after_rect(full);
     event
 }
 
@@ -617,10 +617,10 @@ fn keyboard_ui(ui: &mut Ui, event: &mut Option<UiEvent>) {
         None,
         None,
     ];
-    const SPACING: f32 = 7.0;
+    const SPACING: f32 = 6.0;
     let width = ui.available_width().min(900.0);
     let key_w = (width - 10.0 * SPACING) / 11.5;
-    let key = vec2(key_w, 50.0);
+    let key = vec2(key_w, 46.0);
     ui.spacing_mut().item_spacing = vec2(SPACING, SPACING);
     for (row, special) in ROWS.iter().zip(SPECIAL) {
         ui.horizontal(|ui| {

@@ -167,6 +167,16 @@ fn email() -> ScreenView {
     v
 }
 
+/// Vulkan only (lavapipe where there is no GPU): the same rasterizer on every machine, and
+/// a plain failure where it is missing rather than a quiet fall-back to another backend.
+fn vulkan_only() -> egui_wgpu::WgpuSetup {
+    let mut setup = egui_kittest::wgpu::default_wgpu_setup();
+    if let egui_wgpu::WgpuSetup::CreateNew(new) = &mut setup {
+        new.instance_descriptor.backends = egui_wgpu::wgpu::Backends::VULKAN;
+    }
+    setup
+}
+
 fn snapshot(name: &str, view: ScreenView, results: &mut SnapshotResults) {
     let now = NaiveDate::from_ymd_opt(2026, 5, 12)
         .unwrap()
@@ -175,6 +185,7 @@ fn snapshot(name: &str, view: ScreenView, results: &mut SnapshotResults) {
     let options = ScreenOptions { now: Some(now) };
     let mut h = Harness::builder()
         .with_size(egui::vec2(1024.0, 768.0))
+        .wgpu_setup(vulkan_only())
         .build_ui(move |ui| {
             screen_ui_with(ui, &view, &options);
         });
@@ -190,6 +201,13 @@ fn snapshot(name: &str, view: ScreenView, results: &mut SnapshotResults) {
 
 #[test]
 fn main_screens() {
+    // Mesa's Vulkan driver looks for a Wayland display and prints an "error:" line for
+    // each harness when XDG_RUNTIME_DIR is not set (CI): give it an empty one.
+    let runtime = tempfile::tempdir().unwrap();
+    if std::env::var_os("XDG_RUNTIME_DIR").is_none() {
+        // SAFETY: the only test of this binary; no other thread reads the environment.
+        unsafe { std::env::set_var("XDG_RUNTIME_DIR", runtime.path()) };
+    }
     // Every image is compared (and, with UPDATE_SNAPSHOTS, written) before any failure.
     let mut results = SnapshotResults::new();
     snapshot("welcome_en", welcome(), &mut results);
