@@ -8,7 +8,8 @@
 #     llvmpipe where there is no GPU);
 #   image snapshot tests (egui_kittest + wgpu): Mesa's software Vulkan (lavapipe,
 #     in mesa-vulkan-drivers) and the Vulkan loader libvulkan1;
-#   looking at the window headless: xvfb (Xvfb) and imagemagick (`import` screenshots).
+#   looking at the window headless (tests/window_xvfb.rs): xvfb (Xvfb), imagemagick
+#     (`import` screenshots) and xdotool (key presses into the window).
 #
 # Needs root (CI and the development machines run as root); prints what it does.
 set -euo pipefail
@@ -19,7 +20,7 @@ packages=(
     libwayland-client0 libwayland-cursor0 libwayland-egl1
     libgl1 libegl1 libgl1-mesa-dri libegl-mesa0
     mesa-vulkan-drivers libvulkan1
-    xvfb xauth imagemagick
+    xvfb xauth imagemagick xdotool
     fonts-dejavu-core
 )
 
