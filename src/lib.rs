@@ -1,10 +1,12 @@
 //! The `atmflow` command's library: wires the engine, the simulated devices and the
 //! embedded bank into a terminal, and provides what the command and the end-to-end tests
-//! share: customer actions, the headless console, and the scenario runner.
+//! share: customer actions, the headless console, the scenario runner, the window and the
+//! screen gallery.
 
 pub mod actions;
 pub mod channels;
 pub mod flows;
+pub mod gallery;
 pub mod headless;
 pub mod host;
 pub mod scenario;

@@ -74,6 +74,30 @@ enum Cmd {
         #[arg(long)]
         flows: Option<PathBuf>,
     },
+    /// Draw every screen of every flow, in every language, to PNG files with an index
+    /// (index.md), for reviews and documentation.
+    ///
+    /// Each screen is drawn as the scenario files first show it (real accounts and
+    /// amounts); one no scenario reaches is drawn as a preview with empty values. Drawing
+    /// needs Vulkan: without a GPU, Mesa's software rasterizer, which
+    /// scripts/install-gui-deps.sh installs.
+    Gallery {
+        /// The folder to write into (created; existing images are replaced).
+        #[arg(long, default_value = "gallery")]
+        out: PathBuf,
+        /// The flows folder (default: ./flows if present, else the embedded flows).
+        #[arg(long)]
+        flows: Option<PathBuf>,
+        /// The scenario files' folder (default: tests/scenarios if present).
+        #[arg(long)]
+        scenarios: Option<PathBuf>,
+        /// Only these flows (by id); repeat for several.
+        #[arg(long = "flow", value_name = "ID")]
+        only: Vec<String>,
+        /// The screen's size in points (= pixels), WIDTHxHEIGHT.
+        #[arg(long, default_value = "1024x768", value_parser = parse_size)]
+        size: (f32, f32),
+    },
     /// The embedded demo bank and its other channels: the phone app, the business internet
     /// bank and the epara wallet (commands, and an HTTP API on 127.0.0.1).
     #[command(after_help = atmflow::channels::operations_help())]
@@ -492,6 +516,55 @@ fn run() -> anyhow::Result<ExitCode> {
                 deny_warnings,
             )))
         }
+        Cmd::Gallery {
+            out,
+            flows,
+            scenarios,
+            only,
+            size,
+        } => {
+            let source = FlowSource::choose(flows.as_deref());
+            let loaded = source.load();
+            let Some(program) = loaded.program else {
+                print_diagnostics(&loaded);
+                anyhow::bail!("the flows in {} do not load", source.describe());
+            };
+            let program = Arc::new(program);
+            if let Some(unknown) = only.iter().find(|id| !program.flows.contains_key(*id)) {
+                anyhow::bail!("there is no flow `{unknown}` in {}", source.describe());
+            }
+            let scenarios = scenarios.unwrap_or_else(|| PathBuf::from("tests/scenarios"));
+            let files = atmflow::gallery::scenario_files(&scenarios);
+            if files.is_empty() {
+                eprintln!(
+                    "No scenario files in {}: every screen is drawn as a preview with empty values.",
+                    scenarios.display()
+                );
+            }
+            let collected = atmflow::gallery::collect(&program, &files, &only);
+            for p in &collected.scenario_problems {
+                eprintln!("warning: a scenario stopped early: {p}");
+            }
+            let mut last_flow = String::new();
+            let written = atmflow::gallery::write(&collected, &out, size, |shot| {
+                if shot.flow != last_flow {
+                    eprintln!("drawing {}", shot.flow);
+                    last_flow.clone_from(&shot.flow);
+                }
+            })?;
+            let previews = collected
+                .shots
+                .iter()
+                .filter(|s| s.origin == atmflow::gallery::Origin::Preview)
+                .count();
+            println!(
+                "{written} images of {} screens ({previews} previews) in {}; index: {}",
+                collected.shots.len(),
+                out.display(),
+                out.join("index.md").display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Cmd::Scenario { files, flows } => {
             let source = FlowSource::choose(flows.as_deref());
             let loaded = source.load();
@@ -571,4 +644,23 @@ fn run() -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `WIDTHxHEIGHT` in points, each at least 320×240 (smaller cannot hold a screen).
+fn parse_size(text: &str) -> Result<(f32, f32), String> {
+    let (w, h) = text
+        .split_once(['x', 'X'])
+        .ok_or_else(|| format!("`{text}` is not WIDTHxHEIGHT, e.g. 1024x768"))?;
+    let w: u16 = w
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{w}` is not a width"))?;
+    let h: u16 = h
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{h}` is not a height"))?;
+    if w < 320 || h < 240 {
+        return Err(format!("{w}x{h} is too small: at least 320x240"));
+    }
+    Ok((f32::from(w), f32::from(h)))
 }

@@ -236,6 +236,16 @@ fn screen_text(t: &SimTerminal) -> String {
 
 /// Runs one scenario; `Err` says which step failed and what the screen showed.
 pub fn run_scenario(s: &Scenario, program: &Arc<Program>) -> Result<(), String> {
+    run_scenario_observed(s, program, &mut |_| {})
+}
+
+/// [`run_scenario`], with `observe` called on the terminal at the start and after every
+/// step: how the screen gallery sees every screen a scenario reaches.
+pub fn run_scenario_observed(
+    s: &Scenario,
+    program: &Arc<Program>,
+    observe: &mut dyn FnMut(&mut SimTerminal),
+) -> Result<(), String> {
     let bank = Bank::open_in_memory().map_err(|e| format!("demo bank: {e}"))?;
     let mut now = scenario_start();
     let mut t = Terminal::new(
@@ -262,6 +272,7 @@ pub fn run_scenario(s: &Scenario, program: &Arc<Program>) -> Result<(), String> 
     let mut secrets_typed: Vec<String> = Vec::new();
     let mut saved: BTreeMap<String, Value> = BTreeMap::new();
     let mut pans: Vec<String> = Bank::demo_cards().into_iter().map(|c| c.number).collect();
+    observe(&mut t);
 
     for (i, step) in s.steps.iter().enumerate() {
         let fail = |msg: String, t: &SimTerminal| {
@@ -368,12 +379,14 @@ pub fn run_scenario(s: &Scenario, program: &Arc<Program>) -> Result<(), String> 
             if let Err(e) = perform(&mut t, &a, now) {
                 return fail(e.0, &t);
             }
+            observe(&mut t);
             continue;
         }
         let check = expect(step, &mut t, &mut now, &start_balances);
         if let Err(msg) = check {
             return fail(msg, &t);
         }
+        observe(&mut t);
     }
 
     // What every scenario must also hold.

@@ -137,8 +137,29 @@ pub struct PhoneApp {
     pub amount: String,
     /// An epara wallet id, for "Scan with epara".
     pub wallet: String,
+    /// How many hours a unique code stays valid (1-72).
+    pub hours: String,
+    /// The only terminal where a unique code works; empty: every terminal.
+    pub terminal: String,
+    /// The unique code the app shows after "Issue a unique code". It is the customer's
+    /// phone screen: the code is shown there, never on the terminal, in the journal or in
+    /// the messages.
+    pub code: Option<String>,
     /// What the bank answered last.
     pub answer: Option<Result<String, String>>,
+    /// The phone number whose last SMS is read (the bank's `last_sms`).
+    pub sms_to: String,
+    /// The last SMS read: its text and the code in it, or why there is none.
+    pub sms: Option<Result<Sms, String>>,
+}
+
+/// An SMS as the phone shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sms {
+    pub to: String,
+    pub body: String,
+    /// The 6-digit code in it, if any.
+    pub code: String,
 }
 
 impl Default for PhoneApp {
@@ -150,8 +171,64 @@ impl Default for PhoneApp {
             kind: "withdrawal".into(),
             amount: "5000 ALL".into(),
             wallet: String::new(),
+            hours: "24".into(),
+            terminal: String::new(),
+            code: None,
+            answer: None,
+            sms_to: String::new(),
+            sms: None,
+        }
+    }
+}
+
+/// The business internet bank's side of a business deposit (§V.6): a company's account
+/// and the employee who will deposit; the code goes to the employee's phone by SMS.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BusinessBank {
+    /// The company's account, e.g. `ACC-0006`.
+    pub account: String,
+    /// The employee or legal representative, e.g. `E-100`.
+    pub employee: String,
+    /// The deposit's currency: the account's.
+    pub currency: String,
+    /// The source of the funds, in words.
+    pub source: String,
+    /// How many hours the code stays valid (1-72).
+    pub hours: String,
+    /// The only terminal where the code works; empty: every terminal.
+    pub terminal: String,
+    /// Who may deposit to the account (`business_employees`), as lines.
+    pub staff: Option<Result<Vec<String>, String>>,
+    /// What the bank answered last (never the code: that goes by SMS).
+    pub answer: Option<Result<String, String>>,
+}
+
+impl Default for BusinessBank {
+    fn default() -> Self {
+        BusinessBank {
+            account: "ACC-0006".into(),
+            employee: "E-100".into(),
+            currency: "ALL".into(),
+            source: "Shitje / Sales".into(),
+            hours: "24".into(),
+            terminal: String::new(),
+            staff: None,
             answer: None,
         }
+    }
+}
+
+impl BusinessBank {
+    /// The arguments of `business_deposit_code`.
+    pub fn code_args(&self) -> BTreeMap<String, String> {
+        BTreeMap::from([
+            ("account".to_string(), self.account.trim().to_string()),
+            ("employee".to_string(), self.employee.trim().to_string()),
+            ("terminal".to_string(), self.terminal.trim().to_string()),
+            ("hours".to_string(), self.hours.trim().to_string()),
+            ("source".to_string(), self.source.trim().to_string()),
+            ("currency".to_string(), self.currency.clone()),
+        ])
     }
 }
 
@@ -173,6 +250,18 @@ impl PhoneApp {
             ("amount".to_string(), self.amount.clone()),
             ("payload".to_string(), payload.to_string()),
             ("kind".to_string(), self.kind.clone()),
+        ])
+    }
+
+    /// The arguments of `app_issue_code`: a unique code for a cardless withdrawal of the
+    /// amount chosen in the app from `account`.
+    pub fn issue_args(&self, account: &str) -> BTreeMap<String, String> {
+        BTreeMap::from([
+            ("card".to_string(), self.card_number()),
+            ("account".to_string(), account.to_string()),
+            ("amount".to_string(), self.amount.trim().to_string()),
+            ("hours".to_string(), self.hours.trim().to_string()),
+            ("terminal".to_string(), self.terminal.trim().to_string()),
         ])
     }
 
@@ -214,9 +303,16 @@ pub struct TerminalWindow {
     /// A QR payload the customer shows to the terminal's reader (epara's code).
     pub reader_payload: String,
     pub phone: PhoneApp,
+    /// The business internet bank, for deposit codes.
+    pub business: BusinessBank,
     /// What happened that the screen does not say: refused actions, flow reloads. Newest
     /// last.
     pub messages: Vec<String>,
+    /// The device panel's text fields drawn in the last frame: while one of them has the
+    /// focus, the keyboard types into it instead of being the keypad.
+    text_fields: Vec<egui::Id>,
+    /// Whether one of those fields had the focus when the last frame ended.
+    field_focused_at_end: bool,
 }
 
 impl TerminalWindow {
@@ -234,7 +330,10 @@ impl TerminalWindow {
             other_card: String::new(),
             reader_payload: String::new(),
             phone: PhoneApp::default(),
+            business: BusinessBank::default(),
             messages: Vec::new(),
+            text_fields: Vec::new(),
+            field_focused_at_end: false,
         }
     }
 
@@ -312,6 +411,7 @@ impl TerminalWindow {
         self.keyboard(ui);
 
         if self.show_panel {
+            self.text_fields.clear();
             egui::Panel::right("devices")
                 .exact_size(PANEL_W)
                 .resizable(false)
@@ -324,6 +424,11 @@ impl TerminalWindow {
         egui::CentralPanel::default()
             .frame(egui::Frame::NONE)
             .show(ui, |ui| self.screen_ui(ui, now));
+        if !self.show_panel {
+            self.text_fields.clear();
+        }
+        let focused = ui.ctx().memory(|m| m.focused());
+        self.field_focused_at_end = focused.is_some_and(|id| self.text_fields.contains(&id));
 
         if self.terminal.view() != before.as_ref() {
             ui.ctx().request_repaint();
@@ -356,22 +461,51 @@ impl TerminalWindow {
     }
 
     /// The physical keyboard stands for the terminal's keypad: digits, Backspace, Delete
-    /// (clear), Enter, Escape (cancel); letters too while a text input has the focus.
+    /// (clear), Enter, Escape (cancel); letters too while a text input of the screen has
+    /// the focus. F1-F8 are the side keys beside the screen.
+    ///
+    /// A text field of the device panel (a card number, an amount, a note count) that has
+    /// the focus takes every key instead, and Escape only leaves it. A focused button (or
+    /// checkbox, list...) of the panel or the screen, reached with Tab, takes only Enter
+    /// and Space, which press it as egui does: Enter is then not also the keypad's ENTER.
+    /// Digits, Backspace, Delete and Escape stay the keypad's.
     fn keyboard(&mut self, ui: &Ui) {
-        if ui.ctx().egui_wants_keyboard_input() {
-            return; // typing into the device panel's own fields
+        let events = ui.input(|i| i.events.clone());
+        // The side keys are no text: they work even while a panel field has the focus.
+        for event in &events {
+            if let egui::Event::Key {
+                key, pressed: true, ..
+            } = event
+                && let Some(name) = side_key(*key)
+            {
+                self.side_key(name);
+            }
         }
+        let ctx = ui.ctx();
+        let focused = ctx.memory(|m| m.focused());
+        // Escape has already taken the focus away (egui does that before the frame), so
+        // whether a field had it is what the last frame saw.
+        let in_field =
+            self.field_focused_at_end || focused.is_some_and(|id| self.text_fields.contains(&id));
+        if in_field {
+            return; // typing into the device panel's own field
+        }
+        // Enter and Space press the focused widget (egui's own), when it can be pressed.
+        let widget_takes_enter = focused
+            .and_then(|id| ctx.read_response(id))
+            .is_some_and(|r| r.enabled() && r.sense.senses_click());
         let text_input = self.terminal.view().is_some_and(|v| {
             v.inputs
                 .iter()
                 .any(|i| i.focused && i.kind == atmflow_engine::ports::InputKind::Text)
         });
-        let events = ui.input(|i| i.events.clone());
         for event in events {
             match event {
                 egui::Event::Text(t) => {
                     let keep: String = if text_input {
-                        t
+                        t.chars()
+                            .filter(|c| !(widget_takes_enter && *c == ' '))
+                            .collect()
                     } else {
                         t.chars().filter(char::is_ascii_digit).collect()
                     };
@@ -384,12 +518,27 @@ impl TerminalWindow {
                 } => match key {
                     egui::Key::Backspace => self.act(Action::Backspace),
                     egui::Key::Delete => self.act(Action::Clear),
-                    egui::Key::Enter => self.keypad_enter(),
+                    egui::Key::Enter if !widget_takes_enter => self.keypad_enter(),
                     egui::Key::Escape => self.keypad_cancel(),
                     _ => {}
                 },
                 _ => {}
             }
+        }
+    }
+
+    /// A side key (`F1`..`F8`): presses the screen's button that has it, when that button
+    /// is enabled; a disabled one does nothing.
+    pub fn side_key(&mut self, key: &str) {
+        let target = self.terminal.view().and_then(|v| {
+            v.buttons
+                .iter()
+                .find(|b| b.key.as_deref() == Some(key))
+                .filter(|b| b.enabled)
+                .map(|b| b.id.clone())
+        });
+        if let Some(id) = target {
+            self.act(Action::Press(id));
         }
     }
 
@@ -443,18 +592,54 @@ impl TerminalWindow {
             .unwrap_or_default()
     }
 
-    fn channel(&mut self, op: &str, args: &BTreeMap<String, String>) {
+    /// The account the app acts on: the one chosen, else the card's first.
+    fn phone_account(&self) -> String {
+        if self.phone.account.is_empty() {
+            self.phone_accounts().into_iter().next().unwrap_or_default()
+        } else {
+            self.phone.account.clone()
+        }
+    }
+
+    /// Calls a bank channel operation now.
+    fn call_bank(
+        &mut self,
+        op: &str,
+        args: &BTreeMap<String, String>,
+    ) -> Result<Value, atmflow_engine::ports::HostError> {
         let now = self.now();
-        self.phone.answer = Some(match self.terminal.host.bank.channel(op, args, now) {
-            Ok(v) => Ok(show_value(&v)),
-            Err(e) => Err(e.to_string()),
+        self.terminal.host.bank.channel(op, args, now)
+    }
+
+    /// A phone app operation; `about` says what was asked (an amount and an account), and
+    /// is repeated before the bank's answer.
+    fn channel(&mut self, op: &str, args: &BTreeMap<String, String>, about: Option<String>) {
+        self.phone.answer = Some(match self.call_bank(op, args) {
+            Ok(v) => Ok(match &about {
+                Some(about) => format!("{about}; {}", show_value(&v)),
+                None => show_value(&v),
+            }),
+            Err(e) => Err(match &about {
+                Some(about) => format!("{about}: {e}"),
+                None => e.to_string(),
+            }),
         });
     }
 
     /// The phone app activates its Soft PIN (`app_activate_soft_pin`).
     pub fn phone_activate(&mut self) {
         let args = self.phone.activate_args();
-        self.channel("app_activate_soft_pin", &args);
+        self.channel("app_activate_soft_pin", &args, None);
+    }
+
+    /// What the app asks for: `withdrawal of 5000 ALL from ACC-0001`.
+    fn phone_about(&self, from: &str) -> String {
+        let amount = self.phone.amount.trim();
+        match (self.phone.kind.as_str(), amount.is_empty()) {
+            ("deposit", true) => format!("deposit to {from}"),
+            ("deposit", false) => format!("deposit of {amount} to {from}"),
+            (kind, _) => format!("{kind} of {amount} from {from}"),
+        }
     }
 
     /// The phone app scans the QR shown on the screen (the bank's `app_qr`), or, with
@@ -466,24 +651,137 @@ impl TerminalWindow {
         };
         if epara {
             let args = self.phone.epara_args(&payload);
-            self.channel("epara_intent", &args);
+            let about = self.phone_about(&format!("wallet {}", self.phone.wallet.trim()));
+            self.channel("epara_intent", &args, Some(about));
             return;
         }
-        let account = if self.phone.account.is_empty() {
-            self.phone_accounts().into_iter().next().unwrap_or_default()
-        } else {
-            self.phone.account.clone()
-        };
+        let account = self.phone_account();
         let args = self.phone.qr_args(&payload, &account);
-        self.channel("app_qr", &args);
+        let about = self.phone_about(&account);
+        self.channel("app_qr", &args, Some(about));
+    }
+
+    /// The phone app issues a unique code for a cardless withdrawal of its amount from its
+    /// account (`app_issue_code`). The code is shown on the phone only.
+    pub fn phone_issue_code(&mut self) {
+        let account = self.phone_account();
+        let args = self.phone.issue_args(&account);
+        let amount = self.phone.amount.trim().to_string();
+        match self.call_bank("app_issue_code", &args) {
+            Ok(v) => {
+                let text = |name: &str| v.field(name).map(Value::display).unwrap_or_default();
+                let terminal = text("terminal");
+                let place = if terminal.is_empty() {
+                    "at every terminal".to_string()
+                } else {
+                    format!("only at terminal {terminal}")
+                };
+                self.phone.code = Some(text("code"));
+                self.phone.answer = Some(Ok(format!(
+                    "a unique code for {} from {account}, valid until {}, {place}",
+                    text("amount"),
+                    text("expires"),
+                )));
+            }
+            Err(e) => {
+                self.phone.code = None;
+                self.phone.answer = Some(Err(format!(
+                    "a unique code for {amount} from {account}: {e}"
+                )));
+            }
+        }
+    }
+
+    /// The phone reads the last SMS sent to `phone.sms_to` (the bank's `last_sms`).
+    pub fn read_sms(&mut self) {
+        let to = self.phone.sms_to.trim().to_string();
+        let args = BTreeMap::from([("to".to_string(), to.clone())]);
+        self.phone.sms = Some(match self.call_bank("last_sms", &args) {
+            Ok(v) => {
+                let text = |name: &str| v.field(name).map(Value::display).unwrap_or_default();
+                Ok(Sms {
+                    to,
+                    body: text("body"),
+                    code: text("code"),
+                })
+            }
+            Err(e) => Err(e.to_string()),
+        });
+    }
+
+    /// The numbers the bank sent an SMS to, newest first (at most four).
+    pub fn sms_numbers(&self) -> Vec<String> {
+        let outbox = self.terminal.host.bank.outbox().unwrap_or_default();
+        let mut numbers: Vec<String> = Vec::new();
+        for m in outbox.iter().rev().filter(|m| m.channel == "sms") {
+            if !numbers.contains(&m.recipient) {
+                numbers.push(m.recipient.clone());
+            }
+            if numbers.len() == 4 {
+                break;
+            }
+        }
+        numbers
+    }
+
+    /// The business internet bank lists who may deposit to its account
+    /// (`business_employees`).
+    pub fn business_staff(&mut self) {
+        let args = BTreeMap::from([(
+            "account".to_string(),
+            self.business.account.trim().to_string(),
+        )]);
+        self.business.staff = Some(match self.call_bank("business_employees", &args) {
+            Ok(v) => Ok(v
+                .as_list()
+                .unwrap_or_default()
+                .iter()
+                .map(|p| {
+                    let text = |name: &str| p.field(name).map(Value::display).unwrap_or_default();
+                    format!("{} {} ({})", text("id"), text("name"), text("phone"))
+                })
+                .collect()),
+            Err(e) => Err(e.to_string()),
+        });
+    }
+
+    /// The business internet bank issues a deposit code to the employee
+    /// (`business_deposit_code`). The bank sends it by SMS: the panel shows where it went,
+    /// not the code, and makes that number the one whose last SMS the phone reads.
+    pub fn business_issue_code(&mut self) {
+        let args = self.business.code_args();
+        let about = format!(
+            "a deposit code to {} for {} ({})",
+            self.business.account.trim(),
+            self.business.employee.trim(),
+            self.business.currency
+        );
+        self.business.answer = Some(match self.call_bank("business_deposit_code", &args) {
+            Ok(v) => {
+                let text = |name: &str| v.field(name).map(Value::display).unwrap_or_default();
+                // The SMS just queued is the outbox's newest: its number is the employee's.
+                if let Some(number) = self.sms_numbers().into_iter().next() {
+                    self.phone.sms_to = number;
+                }
+                Ok(format!(
+                    "{about}, sent by SMS to {}, valid until {}",
+                    text("sent_to"),
+                    text("expires")
+                ))
+            }
+            Err(e) => Err(format!("{about}: {e}")),
+        });
     }
 
     fn panel_ui(&mut self, ui: &mut Ui) {
         ui.spacing_mut().item_spacing.y = 6.0;
         ui.heading("Simulated devices");
         ui.label(
-            RichText::new("F12 hides this panel. Keyboard: digits, Enter, Esc, Backspace, Delete.")
-                .small(),
+            RichText::new(
+                "F12 hides this panel. Keyboard: digits, Enter, Esc, Backspace, Delete; \
+                 F1-F8 the side keys. A panel field with the focus takes the keys (Esc leaves it).",
+            )
+            .small(),
         );
         self.card_section(ui);
         self.keypad_section(ui);
@@ -491,6 +789,7 @@ impl TerminalWindow {
         self.acceptor_section(ui);
         self.printer_section(ui);
         self.qr_section(ui);
+        self.business_section(ui);
         self.host_section(ui);
         if !self.messages.is_empty() {
             section(ui, "Messages", |ui| {
@@ -508,15 +807,33 @@ impl TerminalWindow {
                 "the card is in the slot: take it"
             } else if reader.has_card() {
                 "a card is inside"
+            } else if reader.accepting() {
+                "empty, the shutter is open for a card"
             } else {
-                "empty"
+                "empty, the shutter is closed"
             };
             ui.label(format!("State: {state}"));
             if reader.retained_count() > 0 {
                 ui.label(format!("Retained cards: {}", reader.retained_count()));
             }
-            let empty = !reader.has_card();
+            let accepting = reader.accepting();
             let presented = reader.card_presented();
+            // Why no card can go in now: said once here, and on every Insert button.
+            let closed = (!accepting).then(|| {
+                if reader.has_card() {
+                    "A card is already in the reader."
+                } else if reader.fault().is_some() {
+                    "The reader is faulty and takes no card. Without the fault, the welcome \
+                     screen opens it again within seconds."
+                } else {
+                    "The reader is closed: the terminal takes a card only on its welcome \
+                     screen, not during a session."
+                }
+            });
+            if let Some(why) = closed {
+                ui.label(RichText::new(why).small().italics());
+            }
+            let why = closed.unwrap_or_default();
             for (i, c) in Bank::demo_cards().iter().enumerate() {
                 let holder = if c.holder.is_empty() {
                     "other bank".to_string()
@@ -525,8 +842,9 @@ impl TerminalWindow {
                 };
                 let label = format!("Insert card {}: {} ({holder})", i + 1, c.masked);
                 let r = ui
-                    .add_enabled(empty, egui::Button::new(label))
-                    .on_hover_text(format!("PIN {} · {} · {}", c.pin, c.kind, c.status));
+                    .add_enabled(accepting, egui::Button::new(label))
+                    .on_hover_text(format!("PIN {} · {} · {}", c.pin, c.kind, c.status))
+                    .on_disabled_hover_text(why);
                 ui.label(
                     RichText::new(format!("   PIN {} · {} · {}", c.pin, c.kind, c.status)).small(),
                 );
@@ -535,28 +853,33 @@ impl TerminalWindow {
                 }
             }
             if ui
-                .add_enabled(empty, egui::Button::new("Insert an unknown card"))
+                .add_enabled(accepting, egui::Button::new("Insert an unknown card"))
+                .on_disabled_hover_text(why)
                 .clicked()
             {
                 self.act(Action::InsertCard(UNKNOWN_CARD.into()));
             }
             ui.horizontal(|ui| {
-                ui.add(
-                    egui::TextEdit::singleline(&mut self.other_card)
-                        .hint_text("card number")
-                        .desired_width(190.0),
+                text_field(
+                    ui,
+                    &mut self.text_fields,
+                    "Other card number",
+                    &mut self.other_card,
+                    170.0,
+                    "",
                 );
+            });
+            ui.horizontal(|ui| {
                 if ui
                     .add_enabled(
-                        empty && !self.other_card.trim().is_empty(),
+                        accepting && !self.other_card.trim().is_empty(),
                         egui::Button::new("Insert this card"),
                     )
+                    .on_disabled_hover_text(why)
                     .clicked()
                 {
                     self.act(Action::InsertCard(self.other_card.trim().to_string()));
                 }
-            });
-            ui.horizontal(|ui| {
                 if ui
                     .add_enabled(presented, egui::Button::new("Take card"))
                     .clicked()
@@ -695,8 +1018,12 @@ impl TerminalWindow {
             egui::Grid::new("notes").spacing([8.0, 4.0]).show(ui, |ui| {
                 for (i, d) in denoms.iter().enumerate() {
                     let count = self.notes.entry(*d).or_insert(0);
-                    ui.label(format!("{d}"));
-                    ui.add(egui::DragValue::new(count).range(0..=200).prefix("× "));
+                    // The count is named by its denomination, for a screen reader too.
+                    let denomination = ui.label(format!("{d}"));
+                    let r = ui
+                        .add(egui::DragValue::new(count).range(0..=200).prefix("× "))
+                        .labelled_by(denomination.id);
+                    self.text_fields.push(r.id);
                     if i % 2 == 1 {
                         ui.end_row();
                     }
@@ -803,28 +1130,49 @@ impl TerminalWindow {
                         );
                     }
                 });
-            ui.horizontal(|ui| {
-                ui.radio_value(&mut self.phone.kind, "withdrawal".to_string(), "withdrawal");
-                ui.radio_value(&mut self.phone.kind, "deposit".to_string(), "deposit");
-                ui.add(egui::TextEdit::singleline(&mut self.phone.amount).desired_width(110.0));
-            });
             let accounts = self.phone_accounts();
             if !accounts.contains(&self.phone.account) {
                 self.phone.account = accounts.first().cloned().unwrap_or_default();
             }
-            ui.horizontal(|ui| {
+            let mut activate = false;
+            form(ui, "phone-app", |ui| {
+                let label = ui.label("App account");
                 egui::ComboBox::from_id_salt("phone-account")
                     .selected_text(self.phone.account.clone())
                     .show_ui(ui, |ui| {
                         for a in &accounts {
                             ui.selectable_value(&mut self.phone.account, a.clone(), a.as_str());
                         }
-                    });
-                ui.label("Soft PIN");
-                ui.add(egui::TextEdit::singleline(&mut self.phone.soft_pin).desired_width(60.0));
-                if ui.button("Activate the Soft PIN").clicked() {
-                    self.phone_activate();
-                }
+                    })
+                    .response
+                    .labelled_by(label.id);
+                ui.end_row();
+                text_field(
+                    ui,
+                    &mut self.text_fields,
+                    "App amount",
+                    &mut self.phone.amount,
+                    110.0,
+                    "",
+                );
+                ui.end_row();
+                text_field(
+                    ui,
+                    &mut self.text_fields,
+                    "Soft PIN",
+                    &mut self.phone.soft_pin,
+                    50.0,
+                    "",
+                );
+                activate = ui.button("Activate the Soft PIN").clicked();
+                ui.end_row();
+            });
+            if activate {
+                self.phone_activate();
+            }
+            ui.horizontal(|ui| {
+                ui.radio_value(&mut self.phone.kind, "withdrawal".to_string(), "withdrawal");
+                ui.radio_value(&mut self.phone.kind, "deposit".to_string(), "deposit");
             });
             let has_qr = self.terminal.view().is_some_and(|v| v.qr.is_some());
             if ui
@@ -837,10 +1185,13 @@ impl TerminalWindow {
                 self.phone_scan(false);
             }
             ui.horizontal(|ui| {
-                ui.add(
-                    egui::TextEdit::singleline(&mut self.phone.wallet)
-                        .hint_text("epara wallet")
-                        .desired_width(150.0),
+                text_field(
+                    ui,
+                    &mut self.text_fields,
+                    "epara wallet",
+                    &mut self.phone.wallet,
+                    110.0,
+                    "",
                 );
                 if ui
                     .add_enabled(
@@ -852,6 +1203,42 @@ impl TerminalWindow {
                     self.phone_scan(true);
                 }
             });
+
+            ui.label(RichText::new("Unique code for a cardless withdrawal").strong());
+            ui.label(RichText::new("The app account and amount above (1,000-10,000 ALL).").small());
+            form(ui, "unique-code", |ui| {
+                text_field(
+                    ui,
+                    &mut self.text_fields,
+                    "Code valid (hours)",
+                    &mut self.phone.hours,
+                    40.0,
+                    "",
+                );
+                ui.end_row();
+                text_field(
+                    ui,
+                    &mut self.text_fields,
+                    "Code only at terminal",
+                    &mut self.phone.terminal,
+                    100.0,
+                    "all",
+                );
+                ui.end_row();
+            });
+            if ui.button("Issue a unique code").clicked() {
+                self.phone_issue_code();
+            }
+            if let Some(code) = &self.phone.code {
+                phone_screen(ui, |ui| {
+                    ui.label(
+                        RichText::new(format!("Unique code: {code}"))
+                            .monospace()
+                            .size(20.0)
+                            .color(Color32::BLACK),
+                    );
+                });
+            }
             match &self.phone.answer {
                 Some(Ok(text)) => {
                     ui.label(
@@ -867,13 +1254,75 @@ impl TerminalWindow {
                 }
                 None => {}
             }
+
+            ui.label(RichText::new("Last SMS to this phone number").strong());
+            ui.horizontal(|ui| {
+                text_field(
+                    ui,
+                    &mut self.text_fields,
+                    "Phone number",
+                    &mut self.phone.sms_to,
+                    140.0,
+                    "",
+                );
+            });
+            let numbers = self.sms_numbers();
+            ui.horizontal_wrapped(|ui| {
+                if ui
+                    .add_enabled(
+                        !self.phone.sms_to.trim().is_empty(),
+                        egui::Button::new("Read the last SMS"),
+                    )
+                    .clicked()
+                {
+                    self.read_sms();
+                }
+                // The numbers the bank sent an SMS to, newest first: one click reads it.
+                for n in numbers {
+                    if ui.small_button(format!("SMS of {n}")).clicked() {
+                        self.phone.sms_to = n;
+                        self.read_sms();
+                    }
+                }
+            });
+            match &self.phone.sms {
+                Some(Ok(sms)) => {
+                    phone_screen(ui, |ui| {
+                        ui.label(
+                            RichText::new(format!("SMS to {}", sms.to))
+                                .small()
+                                .color(Color32::DARK_GRAY),
+                        );
+                        if !sms.code.is_empty() {
+                            ui.label(
+                                RichText::new(format!("SMS code: {}", sms.code))
+                                    .monospace()
+                                    .size(20.0)
+                                    .color(Color32::BLACK),
+                            );
+                        }
+                        ui.label(RichText::new(&sms.body).small().color(Color32::BLACK));
+                    });
+                }
+                Some(Err(why)) => {
+                    ui.label(
+                        RichText::new(format!("No SMS: {why}"))
+                            .color(Color32::from_rgb(0xB0, 0x30, 0x20)),
+                    );
+                }
+                None => {}
+            }
+
             ui.separator();
             ui.label("A code shown to the terminal's QR reader:");
             ui.horizontal(|ui| {
-                ui.add(
-                    egui::TextEdit::singleline(&mut self.reader_payload)
-                        .hint_text("payload")
-                        .desired_width(200.0),
+                text_field(
+                    ui,
+                    &mut self.text_fields,
+                    "QR payload",
+                    &mut self.reader_payload,
+                    140.0,
+                    "",
                 );
                 if ui
                     .add_enabled(
@@ -887,6 +1336,95 @@ impl TerminalWindow {
             });
             let fault = self.terminal.devices.qr_reader.fault().is_some();
             self.fault_toggle(ui, fault, "qr_reader", "reader_fault");
+        });
+    }
+
+    fn business_section(&mut self, ui: &mut Ui) {
+        section(ui, "Business internet bank", |ui| {
+            ui.label(
+                RichText::new(
+                    "A deposit code for an employee, sent to the employee's phone by SMS \
+                     (read it above: Last SMS).",
+                )
+                .small(),
+            );
+            let fields = &mut self.text_fields;
+            let b = &mut self.business;
+            form(ui, "business", |ui| {
+                text_field(ui, fields, "Business account", &mut b.account, 90.0, "");
+                ui.end_row();
+                text_field(ui, fields, "Employee", &mut b.employee, 70.0, "");
+                ui.end_row();
+                ui.label("Currency");
+                ui.horizontal(|ui| {
+                    ui.radio_value(&mut b.currency, "ALL".to_string(), "ALL");
+                    ui.radio_value(&mut b.currency, "EUR".to_string(), "EUR");
+                });
+                ui.end_row();
+                text_field(ui, fields, "Source of funds", &mut b.source, 130.0, "");
+                ui.end_row();
+                text_field(
+                    ui,
+                    fields,
+                    "Deposit code valid (hours)",
+                    &mut b.hours,
+                    40.0,
+                    "",
+                );
+                ui.end_row();
+                text_field(
+                    ui,
+                    fields,
+                    "Deposit code only at terminal",
+                    &mut b.terminal,
+                    100.0,
+                    "all",
+                );
+                ui.end_row();
+            });
+            let (mut staff, mut issue) = (false, false);
+            ui.horizontal(|ui| {
+                staff = ui.button("Who may deposit").clicked();
+                issue = ui.button("Issue a deposit code").clicked();
+            });
+            if staff {
+                self.business_staff();
+            }
+            if issue {
+                self.business_issue_code();
+            }
+            match &self.business.staff {
+                Some(Ok(people)) if people.is_empty() => {
+                    ui.label("Nobody may deposit to this account with a code.");
+                }
+                Some(Ok(people)) => {
+                    for p in people {
+                        ui.label(RichText::new(p).small());
+                    }
+                }
+                Some(Err(why)) => {
+                    ui.label(
+                        RichText::new(format!("The business bank refused: {why}"))
+                            .color(Color32::from_rgb(0xB0, 0x30, 0x20)),
+                    );
+                }
+                None => {}
+            }
+            match &self.business.answer {
+                Some(Ok(text)) => {
+                    ui.label(
+                        RichText::new(format!("The business bank issued {text}"))
+                            .color(Color32::from_rgb(0x0B, 0x6B, 0x2E)),
+                    );
+                }
+                Some(Err(why)) => {
+                    ui.label(
+                        RichText::new(format!("The business bank refused {why}"))
+                            .color(Color32::from_rgb(0xB0, 0x30, 0x20)),
+                    );
+                }
+                None => {}
+            }
         });
     }
 
@@ -970,6 +1508,24 @@ fn section(ui: &mut Ui, title: &str, add: impl FnOnce(&mut Ui)) {
         .show(ui, add);
 }
 
+/// Labelled fields in two columns: the labels, then the fields (end each row).
+fn form(ui: &mut Ui, id: &str, add: impl FnOnce(&mut Ui)) {
+    egui::Grid::new(id)
+        .num_columns(2)
+        .spacing([8.0, 4.0])
+        .show(ui, add);
+}
+
+/// The customer's phone screen in the panel: what only the phone shows (a code).
+fn phone_screen(ui: &mut Ui, add: impl FnOnce(&mut Ui)) {
+    egui::Frame::new()
+        .fill(Color32::WHITE)
+        .stroke(egui::Stroke::new(1.0, Color32::GRAY))
+        .corner_radius(6)
+        .inner_margin(8)
+        .show(ui, add);
+}
+
 fn out_of_service(ui: &mut Ui, why: &str) {
     let rect = ui.available_rect_before_wrap();
     ui.painter()
@@ -981,6 +1537,38 @@ fn out_of_service(ui: &mut Ui, why: &str) {
         egui::FontId::proportional(32.0),
         Color32::WHITE,
     );
+}
+
+/// A text field of the device panel with its visible label before it, which also names it
+/// for a screen reader, and `hint` shown while it is empty; remembered in `fields` so that the keyboard types into it while it
+/// has the focus.
+fn text_field(
+    ui: &mut Ui,
+    fields: &mut Vec<egui::Id>,
+    label: &str,
+    text: &mut String,
+    width: f32,
+    hint: &str,
+) -> egui::Response {
+    let name = ui.label(label);
+    let r = ui
+        .add(
+            egui::TextEdit::singleline(text)
+                .desired_width(width)
+                .hint_text(hint),
+        )
+        .labelled_by(name.id);
+    fields.push(r.id);
+    r
+}
+
+/// The side key a keyboard key stands for: F1-F8 (F12 is the panel's).
+fn side_key(key: egui::Key) -> Option<&'static str> {
+    use egui::Key::{F1, F2, F3, F4, F5, F6, F7, F8};
+    let keys = [F1, F2, F3, F4, F5, F6, F7, F8];
+    keys.iter()
+        .position(|k| *k == key)
+        .map(|i| atmflow_engine::ports::SIDE_KEYS[i])
 }
 
 /// A host answer as one line: `key: value, ...` for records.

@@ -1,14 +1,27 @@
 //! The simulated motorised card reader: holds at most one card, ejects it to the slot or
 //! retains it in the bin.
 //!
-//! | command  | args | answers                                  |
-//! |----------|------|------------------------------------------|
-//! | `eject`  | –    | `card_presented` or `fault {code}`       |
-//! | `retain` | –    | `card_retained` or `fault {code}`        |
+//! Like a real reader it has a shutter: it takes a card in only while the terminal has
+//! opened the shutter (`open_shutter`), that is while a flow waits for a card. Taking a
+//! card in closes the shutter, and so do `close_shutter`, `eject` and `retain`; a card
+//! offered while it is closed is refused ([`SimError::ShutterClosed`]) and stays with the
+//! customer, so no card can get inside while no step would notice it.
+//!
+//! | command         | args | answers                                          |
+//! |-----------------|------|--------------------------------------------------|
+//! | `open_shutter`  | –    | `shutter_opened`, or `fault {code}` (`card_inside`) |
+//! | `close_shutter` | –    | `shutter_closed`, or `fault {code}`              |
+//! | `eject`         | –    | `card_presented` or `fault {code}`               |
+//! | `retain`        | –    | `card_retained` or `fault {code}`                |
 //!
 //! Customer actions: [`SimCardReader::insert`] → `card_inserted {pan: secret,
 //! masked_pan: text}`; [`SimCardReader::take`] → `card_taken`.
-//! Fault codes of its own: `no_card` (eject/retain with no card in the reader).
+//! Fault codes of its own: `no_card` (eject/retain with no card in the reader),
+//! `card_inside` (`open_shutter` while a card is in the reader or its slot).
+//!
+//! An injected fault answers every command, but `close_shutter` still closes the
+//! shutter: it fails closed, so a faulty reader never stays open for cards. A card offered
+//! to a faulty reader is not taken in (`fault {code}`), and the shutter closes.
 
 use atmflow_engine::ports::{Device, DeviceClass, DeviceCommand, DeviceEvent};
 use atmflow_engine::value::{Secret, Value};
@@ -32,6 +45,8 @@ enum CardState {
 #[derive(Debug)]
 pub struct SimCardReader {
     state: CardState,
+    /// Whether the shutter is open: the next card offered is taken in.
+    shutter_open: bool,
     retained: u32,
     fault: Option<String>,
 }
@@ -46,14 +61,16 @@ impl SimCardReader {
     pub fn new() -> SimCardReader {
         SimCardReader {
             state: CardState::Empty,
+            shutter_open: false,
             retained: 0,
             fault: None,
         }
     }
 
     /// The customer inserts a card with number `pan` (12 to 19 digits; spaces are
-    /// ignored). Answers `card_inserted {pan: secret, masked_pan: text}`, or the fault
-    /// event when the reader is faulted (the card is then not taken in).
+    /// ignored). Answers `card_inserted {pan: secret, masked_pan: text}` and closes the
+    /// shutter, or the fault event when the reader is faulted (the card is then not taken
+    /// in). Refused while the shutter is closed: the terminal is not waiting for a card.
     pub fn insert(&mut self, pan: &str) -> Result<DeviceEvent, SimError> {
         if self.state != CardState::Empty {
             return Err(SimError::CardAlreadyInserted);
@@ -62,10 +79,16 @@ impl SimCardReader {
         if !(12..=19).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) {
             return Err(SimError::InvalidPan);
         }
+        if !self.shutter_open {
+            return Err(SimError::ShutterClosed);
+        }
         if let Some(code) = &self.fault {
+            // It could not read the card: the card stays outside, and the shutter closes.
+            self.shutter_open = false;
             return Ok(fault(CLASS, code));
         }
         let masked = mask_pan(&digits);
+        self.shutter_open = false;
         self.state = CardState::Inside(Secret::new(digits.clone()));
         Ok(DeviceEvent::new(CLASS, "card_inserted")
             .with("pan", Value::Secret(Secret::new(digits)))
@@ -94,6 +117,12 @@ impl SimCardReader {
         self.fault.as_deref()
     }
 
+    /// Whether the shutter is open: the terminal waits for a card and takes the next one
+    /// offered.
+    pub fn accepting(&self) -> bool {
+        self.shutter_open && self.state == CardState::Empty
+    }
+
     /// Whether a card is in the reader or waiting in its slot.
     pub fn has_card(&self) -> bool {
         self.state != CardState::Empty
@@ -109,7 +138,16 @@ impl SimCardReader {
         self.retained
     }
 
+    fn open_shutter(&mut self) -> DeviceEvent {
+        if self.state != CardState::Empty {
+            return fault(CLASS, "card_inside");
+        }
+        self.shutter_open = true;
+        DeviceEvent::new(CLASS, "shutter_opened")
+    }
+
     fn eject(&mut self) -> DeviceEvent {
+        self.shutter_open = false;
         match std::mem::replace(&mut self.state, CardState::Empty) {
             CardState::Inside(pan) | CardState::Presented(pan) => {
                 self.state = CardState::Presented(pan);
@@ -121,6 +159,7 @@ impl SimCardReader {
 
     /// Retains the card, also one waiting in the slot (pulled back in).
     fn retain(&mut self) -> DeviceEvent {
+        self.shutter_open = false;
         match std::mem::replace(&mut self.state, CardState::Empty) {
             CardState::Inside(_) | CardState::Presented(_) => {
                 self.retained = self.retained.saturating_add(1);
@@ -137,13 +176,20 @@ impl Device for SimCardReader {
     }
 
     fn execute(&mut self, command: &DeviceCommand) -> Vec<DeviceEvent> {
-        if !matches!(command.command.as_str(), "eject" | "retain") {
+        let name = command.command.as_str();
+        if !matches!(name, "open_shutter" | "close_shutter" | "eject" | "retain") {
             return unknown_command(CLASS);
+        }
+        if name == "close_shutter" {
+            // Fails closed: even a faulty reader shuts, so it never takes a card unseen.
+            self.shutter_open = false;
         }
         if let Some(code) = &self.fault {
             return vec![fault(CLASS, code)];
         }
-        match command.command.as_str() {
+        match name {
+            "open_shutter" => vec![self.open_shutter()],
+            "close_shutter" => vec![DeviceEvent::new(CLASS, "shutter_closed")],
             "eject" => vec![self.eject()],
             _ => vec![self.retain()],
         }
@@ -168,9 +214,21 @@ mod tests {
 
     const PAN: &str = "4180001234561234";
 
+    /// A reader whose shutter the terminal has opened.
+    fn open_reader() -> SimCardReader {
+        let mut reader = SimCardReader::new();
+        open(&mut reader);
+        reader
+    }
+
+    fn open(reader: &mut SimCardReader) {
+        let events = reader.execute(&cmd(CLASS, "open_shutter", &[]));
+        assert_eq!(events[0].event, "shutter_opened");
+    }
+
     #[test]
     fn insert_reports_secret_pan_and_masked_pan() {
-        let mut reader = SimCardReader::new();
+        let mut reader = open_reader();
         let event = reader.insert(PAN).expect("inserted");
         assert_eq!(event.event, "card_inserted");
         assert_eq!(
@@ -192,7 +250,7 @@ mod tests {
 
     #[test]
     fn second_card_and_bad_numbers_are_refused() {
-        let mut reader = SimCardReader::new();
+        let mut reader = open_reader();
         assert_eq!(reader.insert("12345"), Err(SimError::InvalidPan));
         assert_eq!(reader.insert("41800012345612ab"), Err(SimError::InvalidPan));
         reader
@@ -203,7 +261,7 @@ mod tests {
 
     #[test]
     fn eject_presents_and_take_empties() {
-        let mut reader = SimCardReader::new();
+        let mut reader = open_reader();
         assert_eq!(reader.take(), None);
         reader.insert(PAN).expect("inserted");
         assert_eq!(reader.take(), None, "card not presented yet");
@@ -224,12 +282,13 @@ mod tests {
 
     #[test]
     fn retain_keeps_cards_and_counts_them() {
-        let mut reader = SimCardReader::new();
+        let mut reader = open_reader();
         reader.insert(PAN).expect("inserted");
         let events = reader.execute(&cmd(CLASS, "retain", &[]));
         assert_eq!(events[0].event, "card_retained");
         assert!(!reader.has_card());
         // A presented card that is not taken can be pulled back and retained.
+        open(&mut reader);
         reader.insert(PAN).expect("inserted");
         reader.execute(&cmd(CLASS, "eject", &[]));
         let events = reader.execute(&cmd(CLASS, "retain", &[]));
@@ -249,7 +308,7 @@ mod tests {
 
     #[test]
     fn injected_fault_answers_every_command() {
-        let mut reader = SimCardReader::new();
+        let mut reader = open_reader();
         reader.insert(PAN).expect("inserted");
         reader.set_fault(Some("reader_fault"));
         for name in ["eject", "retain"] {
@@ -267,11 +326,62 @@ mod tests {
 
     #[test]
     fn faulted_reader_refuses_the_card() {
-        let mut reader = SimCardReader::new();
+        let mut reader = open_reader();
         reader.set_fault(Some("reader_fault"));
         let event = reader.insert(PAN).expect("answered");
         assert_eq!(fault_code(&event), Some("reader_fault"));
         assert!(!reader.has_card());
+        assert!(!reader.accepting(), "the shutter closed");
+        reader.set_fault(None);
+        assert_eq!(reader.insert(PAN), Err(SimError::ShutterClosed));
+    }
+
+    #[test]
+    fn a_closed_shutter_refuses_the_card() {
+        let mut reader = SimCardReader::new();
+        assert!(!reader.accepting(), "closed until the terminal opens it");
+        assert_eq!(reader.insert(PAN), Err(SimError::ShutterClosed));
+        assert!(!reader.has_card());
+        open(&mut reader);
+        assert!(reader.accepting());
+        let events = reader.execute(&cmd(CLASS, "close_shutter", &[]));
+        assert_eq!(events[0].event, "shutter_closed");
+        assert!(!reader.accepting());
+        assert_eq!(reader.insert(PAN), Err(SimError::ShutterClosed));
+        assert!(!reader.has_card());
+    }
+
+    #[test]
+    fn a_card_taken_in_closes_the_shutter() {
+        let mut reader = open_reader();
+        reader.insert(PAN).expect("inserted");
+        assert!(!reader.accepting());
+        reader.execute(&cmd(CLASS, "eject", &[]));
+        reader.take().expect("taken");
+        assert!(!reader.accepting(), "still closed after the card went back");
+        assert_eq!(reader.insert(PAN), Err(SimError::ShutterClosed));
+    }
+
+    #[test]
+    fn the_shutter_does_not_open_on_a_card() {
+        let mut reader = open_reader();
+        reader.insert(PAN).expect("inserted");
+        let events = reader.execute(&cmd(CLASS, "open_shutter", &[]));
+        assert_eq!(fault_code(&events[0]), Some("card_inside"));
+        assert!(!reader.accepting());
+    }
+
+    #[test]
+    fn a_faulty_reader_fails_closed() {
+        let mut reader = open_reader();
+        reader.set_fault(Some("reader_fault"));
+        let events = reader.execute(&cmd(CLASS, "close_shutter", &[]));
+        assert_eq!(fault_code(&events[0]), Some("reader_fault"));
+        assert!(!reader.accepting());
+        let events = reader.execute(&cmd(CLASS, "open_shutter", &[]));
+        assert_eq!(fault_code(&events[0]), Some("reader_fault"));
+        reader.set_fault(None);
+        assert_eq!(reader.insert(PAN), Err(SimError::ShutterClosed));
     }
 
     #[test]

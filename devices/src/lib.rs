@@ -46,6 +46,10 @@ pub enum SimError {
     /// A card is already in the reader (or waiting in its slot).
     #[error("a card is already in the reader")]
     CardAlreadyInserted,
+    /// A card was offered while the reader's shutter was closed: the terminal is not
+    /// waiting for a card (no `open_shutter`, or it took one in or closed since).
+    #[error("the card reader is closed: the terminal takes a card only while it waits for one")]
+    ShutterClosed,
     /// The card number is not 12 to 19 digits.
     #[error("a card number must be 12 to 19 digits")]
     InvalidPan,

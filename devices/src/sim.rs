@@ -127,6 +127,8 @@ mod tests {
     #[test]
     fn commands_reach_their_device() {
         let mut d = SimDevices::new();
+        let e = d.execute(&cmd(DeviceClass::CardReader, "open_shutter", &[]));
+        assert_eq!(e[0].event, "shutter_opened");
         d.card_reader.insert("4180001234561234").expect("inserted");
         let e = d.execute(&cmd(DeviceClass::CardReader, "eject", &[]));
         assert_eq!(e[0].event, "card_presented");

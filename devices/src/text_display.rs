@@ -47,6 +47,10 @@ pub fn render_text(view: &ScreenView) -> String {
     for line in &view.lines {
         row(line);
     }
+    // A console does not animate: every promotional message at once.
+    for promo in &view.promo {
+        row(&format!("★ {promo}"));
+    }
 
     for table in &view.tables {
         if !table.title.is_empty() {
@@ -96,6 +100,10 @@ pub fn render_text(view: &ScreenView) -> String {
             .map(|(i, b)| render_button(i + 1, b))
             .collect();
         row(&buttons.join("   "));
+    }
+
+    for small in &view.footer {
+        row(&format!("· {small}"));
     }
 
     match view.timeout_seconds {
@@ -202,6 +210,7 @@ mod tests {
             enabled,
             reason: reason.map(str::to_string),
             primary,
+            key: None,
         }
     }
 
@@ -231,6 +240,8 @@ mod tests {
             ],
             qr: None,
             timeout_seconds: Some(30),
+            promo: vec!["Kredi me normë të reduktuar".to_string()],
+            footer: vec!["Shërbimi i klientit: +355 4 2280 555".to_string()],
         }
     }
 
@@ -240,9 +251,11 @@ mod tests {
 ┌ withdrawal/confirm ─ Konfirmo tërheqjen ─────────
 │ Account: ...23
 │ Amount: 5,000.00 ALL
+│ ★ Kredi me normë të reduktuar
 │ [amount] Shuma: 5000 ▏
 │   ! Shuma duhet të jetë shumëfish i 500
 │ (1) Konfirmo*   (2) Anulo   (3) Tjetër [disabled: S'ka kartë]
+│ · Shërbimi i klientit: +355 4 2280 555
 └ timeout 30s
 ";
         assert_eq!(render_text(&sample()), expected);

@@ -927,6 +927,70 @@ impl Session {
         self.build_view(&mut sink)
     }
 
+    /// Renders the current screen in another of the program's languages, as it would
+    /// look after a language switch, without switching: the session is left as it was.
+    /// For tools (the screen gallery) that show one moment of a session in every language.
+    pub fn view_in(&mut self, language: &str) -> Option<ScreenView> {
+        let saved = std::mem::replace(&mut self.language, language.to_string());
+        let view = self.view();
+        self.language = saved;
+        view
+    }
+
+    /// A screen as it looks before anything is known: the flow's variables at their
+    /// types' defaults (empty texts, zero amounts, empty lists), nothing typed. For tools
+    /// that show screens no session has reached. `None` when the flow has no such screen
+    /// or no step shows it.
+    pub fn preview(
+        program: Arc<Program>,
+        flow_id: &str,
+        screen: &str,
+        language: &str,
+        now: NaiveDateTime,
+    ) -> Option<ScreenView> {
+        let flow = program.flows.get(flow_id)?.clone();
+        let shown = flow.screens.get(screen)?;
+        let step = flow
+            .steps
+            .values()
+            .find(|st| matches!(&st.kind, StepKind::Screen(s) if s == screen))?
+            .name
+            .clone();
+        let focus = shown.inputs.first().map(|i| i.id.clone());
+        let choices = shown.choices.as_ref().map(|c| c.items.clone());
+        let vars = flow
+            .vars
+            .iter()
+            .map(|(k, t)| (k.clone(), t.default_value()))
+            .collect();
+        let mut session = Session::new(
+            program,
+            SessionConfig {
+                terminal_id: "preview".into(),
+                session_id: "preview".into(),
+            },
+        );
+        session.now = now;
+        session.language = language.to_string();
+        session.stack.push(Frame {
+            flow,
+            step,
+            vars,
+            kind: FrameKind::Normal,
+        });
+        let mut sink = Vec::new();
+        let choice_items = choices
+            .and_then(|items| session.eval(&items, vec![], &mut sink))
+            .and_then(|v| v.as_list().map(<[Value]>::to_vec))
+            .unwrap_or_default();
+        session.screen = Some(ScreenState {
+            focus,
+            choice_items,
+            ..ScreenState::default()
+        });
+        session.build_view(&mut sink)
+    }
+
     fn show(&mut self, out: &mut Vec<Effect>) {
         if let Some(v) = self.build_view(out) {
             out.push(Effect::Show(v));
@@ -959,6 +1023,16 @@ impl Session {
                 lines.push(self.render_text(&flow, key, extra.clone()));
             }
         }
+        let promo = screen
+            .promo
+            .iter()
+            .map(|l| self.render_text(&flow, l, extra.clone()))
+            .collect();
+        let footer = screen
+            .footer
+            .iter()
+            .map(|l| self.render_text(&flow, l, extra.clone()))
+            .collect();
         let mut tables = Vec::new();
         if !screen.table.is_empty() {
             let rows = screen
@@ -1061,6 +1135,7 @@ impl Session {
                     enabled: true,
                     reason: None,
                     primary: false,
+                    key: None,
                 });
             }
         }
@@ -1075,6 +1150,7 @@ impl Session {
                 enabled,
                 reason: reason.map(|r| self.render_text(&flow, &r, extra.clone())),
                 primary: b.primary,
+                key: b.key.clone(),
             });
         }
         if screen.languages {
@@ -1086,6 +1162,7 @@ impl Session {
                         enabled: true,
                         reason: None,
                         primary: false,
+                        key: None,
                     });
                 }
             }
@@ -1103,6 +1180,8 @@ impl Session {
             language: self.language.clone(),
             title,
             lines,
+            promo,
+            footer,
             inputs,
             tables,
             buttons,

@@ -1234,6 +1234,16 @@ impl Compiler {
             .iter()
             .map(|l| self.text_ref(src, l, known, &env, flow_texts))
             .collect();
+        let promo = d
+            .promo
+            .iter()
+            .map(|l| self.text_ref(src, l, known, &env, flow_texts))
+            .collect();
+        let footer = d
+            .footer
+            .iter()
+            .map(|l| self.text_ref(src, l, known, &env, flow_texts))
+            .collect();
         let mut notes = Vec::new();
         for n in &d.notes {
             let key = self.text_ref(src, &n.text, known, &env, flow_texts);
@@ -1293,8 +1303,33 @@ impl Compiler {
             })
         });
         let mut buttons = Vec::new();
+        let mut keys_taken: Vec<(String, String)> = Vec::new();
         for b in &d.buttons {
             let b = &b.value;
+            let key = b.key.as_ref().and_then(|k| {
+                let loc = self.loc_of(src, k);
+                if !crate::ports::SIDE_KEYS.contains(&k.value.as_str()) {
+                    self.error(
+                        "side-key",
+                        loc,
+                        format!("`{}` is not a side key", k.value),
+                        "a terminal has eight side keys: F1-F4 beside the left edge of the \
+                         screen, top to bottom, and F5-F8 beside the right edge",
+                    );
+                    return None;
+                }
+                if let Some((_, other)) = keys_taken.iter().find(|(key, _)| *key == k.value) {
+                    self.error(
+                        "side-key",
+                        loc,
+                        format!("{} already presses `{other}` on this screen", k.value),
+                        "give each button of a screen its own side key",
+                    );
+                    return None;
+                }
+                keys_taken.push((k.value.clone(), b.id.value.clone()));
+                Some(k.value.clone())
+            });
             let label = self.text_ref(src, &b.label, known, &env, flow_texts);
             let reason = b
                 .reason
@@ -1315,6 +1350,7 @@ impl Compiler {
                 reason,
                 visible,
                 primary: b.primary,
+                key,
                 loc: self.loc_of(src, &b.id),
             });
         }
@@ -1331,6 +1367,8 @@ impl Compiler {
             title,
             lines,
             notes,
+            promo,
+            footer,
             table,
             rows,
             inputs,

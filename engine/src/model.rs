@@ -262,6 +262,12 @@ pub struct ScreenDef {
     /// Shown only when the expression holds: `{if: expr, text: key}`.
     #[serde(default)]
     pub notes: Vec<NoteDef>,
+    /// Text keys of the promotional messages; the screen shows one at a time, in turn.
+    #[serde(default)]
+    pub promo: Vec<Src>,
+    /// Text keys of small print at the foot of the screen: the service phone, fees.
+    #[serde(default)]
+    pub footer: Vec<Src>,
     /// A table of label/value rows: `[label key, value template]`.
     #[serde(default)]
     pub table: Vec<(Src, Src)>,
@@ -349,6 +355,9 @@ pub struct ButtonDef {
     pub visible: Option<Src>,
     #[serde(default)]
     pub primary: bool,
+    /// The side function key that also presses the button: `F1`-`F4` beside the
+    /// screen's left edge, top to bottom, `F5`-`F8` beside its right edge.
+    pub key: Option<Src>,
 }
 
 /// `flows/params*.yaml`: the parameters staff edit (presets, multiples, limits, timeouts).

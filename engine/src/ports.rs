@@ -136,6 +136,12 @@ pub struct ScreenView {
     pub language: String,
     pub title: String,
     pub lines: Vec<String>,
+    /// Promotional messages, shown one at a time in turn (the renderer rotates them).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub promo: Vec<String>,
+    /// Small print at the foot of the screen: the service phone number, fees.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub footer: Vec<String>,
     pub inputs: Vec<InputView>,
     pub tables: Vec<TableView>,
     pub buttons: Vec<ButtonView>,
@@ -182,7 +188,14 @@ pub struct ButtonView {
     /// Why the button is disabled, in the customer's language.
     pub reason: Option<String>,
     pub primary: bool,
+    /// The side function key (`F1`-`F8`) that also presses it, if the screen gives one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
 }
+
+/// The side function keys beside a terminal's screen: `F1`-`F4` at its left edge, top to
+/// bottom, `F5`-`F8` at its right edge.
+pub const SIDE_KEYS: [&str; 8] = ["F1", "F2", "F3", "F4", "F5", "F6", "F7", "F8"];
 
 /// Where screens are shown.
 pub trait Display {

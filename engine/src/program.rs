@@ -178,6 +178,8 @@ pub struct Screen {
     pub title: Option<String>,
     pub lines: Vec<String>,
     pub notes: Vec<(Cx, String)>,
+    pub promo: Vec<String>,
+    pub footer: Vec<String>,
     pub table: Vec<(String, Tx)>,
     pub rows: Option<Rows>,
     pub inputs: Vec<Input>,
@@ -245,6 +247,8 @@ pub struct Button {
     pub reason: Option<String>,
     pub visible: Option<Cx>,
     pub primary: bool,
+    /// The side function key (`F1`-`F8`) that also presses it.
+    pub key: Option<String>,
     pub loc: Loc,
 }
 

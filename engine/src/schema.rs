@@ -161,6 +161,11 @@ fn device_names() -> Vec<&'static str> {
 fn definitions() -> Value {
     let devices = device_names();
     let device_command = format!(r"^({})\.[A-Za-z_][A-Za-z0-9_]*$", devices.join("|"));
+    // Built apart: one json! literal of the whole schema reaches the macro's recursion limit.
+    let side_key = json!({
+        "description": "The side function key that also presses the button: F1-F4 beside the screen's left edge, top to bottom, F5-F8 beside its right edge.",
+        "enum": crate::ports::SIDE_KEYS
+    });
     json!({
         // ----- shared pieces -----
         "typeName": {
@@ -411,6 +416,8 @@ fn definitions() -> Value {
                 "title": string("Text key of the title."),
                 "lines": list_of(string("A text key."), "Text keys of the lines shown under the title; texts may hold {expressions}."),
                 "notes": list_of(reference("note"), "Lines shown only when an expression holds: {if: expr, text: key}."),
+                "promo": list_of(string("A text key."), "Promotional messages: the screen shows one at a time, in turn."),
+                "footer": list_of(string("A text key."), "Small print at the foot of the screen: the service phone number, fees."),
                 "table": list_of(reference("tableRow"), "A table of label/value rows: [label key, value template]."),
                 "rows": described_ref("rows", "A table with one row per item of a list, e.g. the notes counted."),
                 "inputs": list_of(reference("input"), "Fields the customer types into; the first has the focus."),
@@ -501,7 +508,8 @@ fn definitions() -> Value {
                 "enabled": expr("Enabled only while this expression holds."),
                 "reason": string("Text key saying why the button is disabled."),
                 "if": expr("Shown only while this expression holds."),
-                "primary": boolean("Show the button as the main action.")
+                "primary": boolean("Show the button as the main action."),
+                "key": side_key
             }
         }
     })

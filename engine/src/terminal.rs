@@ -100,6 +100,12 @@ impl<H: Host, D: DeviceBus> Terminal<H, D> {
         &self.session
     }
 
+    /// The current screen in another language, the session left as it was (see
+    /// [`Session::view_in`]).
+    pub fn view_in(&mut self, language: &str) -> Option<ScreenView> {
+        self.session.view_in(language)
+    }
+
     pub fn journal(&self) -> &Journal {
         &self.journal
     }

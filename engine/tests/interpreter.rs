@@ -993,3 +993,39 @@ fn the_journal_starts_each_session_with_the_program_hash() {
         assert_eq!(l["seq"], (i + 1) as u64);
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Views for tools: another language, and screens no session has reached
+
+#[test]
+fn a_screen_is_rendered_in_another_language_without_switching() {
+    let mut t = terminal();
+    press(&mut t, "add", 1);
+    let sq = t.view_in("sq").expect("the menu in Albanian");
+    assert_eq!(sq.id, "main/menu");
+    assert_eq!(sq.language, "sq");
+    assert_eq!(sq.title, "Menuja");
+    // The moment is the same: the count pressed once, in the other language's text.
+    assert_eq!(sq.lines.first().map(String::as_str), Some("Numri 1"));
+    // The session did not switch: its own view and its language are still English.
+    assert_eq!(t.session().language(), "en");
+    assert_eq!(t.view_in("en").map(|v| v.title), Some("Menu".to_string()));
+    press(&mut t, "go", 2);
+    assert_eq!(view(&t).title, "Second", "the session goes on in English");
+}
+
+#[test]
+fn a_screen_no_session_reached_is_previewed_with_empty_values() {
+    let p = program();
+    let v = Session::preview(p.clone(), "main", "no_funds", "sq", t0()).expect("a preview");
+    assert_eq!(v.id, "main/no_funds");
+    assert_eq!(v.language, "sq");
+    assert_eq!(v.title, "Pa fonde");
+    // `reason` is a text variable: empty before anything set it.
+    assert_eq!(v.lines.first().map(String::as_str), Some("Pse: "));
+    assert!(v.buttons.iter().any(|b| b.id == "ok"));
+    let en = Session::preview(p.clone(), "main", "menu", "en", t0()).expect("a preview");
+    assert_eq!(en.lines.first(), Some(&menu_line(0, 0, "", "")));
+    assert!(Session::preview(p.clone(), "main", "nowhere", "en", t0()).is_none());
+    assert!(Session::preview(p, "no_such_flow", "menu", "en", t0()).is_none());
+}

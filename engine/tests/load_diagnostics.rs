@@ -810,3 +810,77 @@ fn the_program_hash_follows_the_content() {
         .expect("a program");
     assert_ne!(a.hash, c.hash);
 }
+
+#[test]
+fn a_side_key_that_does_not_exist_points_at_it() {
+    let text = main_with("label: btn.back}", "label: btn.back, key: F9}");
+    let l = load_with(&[("main.yaml", &text)]);
+    let d = assert_at(&l, "side-key", "main.yaml", pos(&text, "F9", 0));
+    assert!(
+        d.message.contains("`F9` is not a side key"),
+        "{}",
+        d.message
+    );
+    assert!(d.hint.as_deref().unwrap_or_default().contains("F1-F4"));
+}
+
+#[test]
+fn two_buttons_on_one_side_key_are_refused_at_the_second() {
+    let text = main_with(
+        "      - {id: ok, label: btn.ok}\n      - {id: back, label: btn.back}",
+        "      - {id: ok, label: btn.ok, key: F4}\n      - {id: back, label: btn.back, key: F4 }",
+    );
+    let l = load_with(&[("main.yaml", &text)]);
+    let d = assert_at(&l, "side-key", "main.yaml", pos(&text, "F4 }", 0));
+    assert!(
+        d.message.contains("F4 already presses `ok`"),
+        "{}",
+        d.message
+    );
+}
+
+#[test]
+fn side_keys_reach_the_screen_view() {
+    let text = main_with("label: btn.ok}", "label: btn.ok, key: F5}");
+    let l = load_with(&[("main.yaml", &text)]);
+    assert!(l.diagnostics.is_empty(), "{}", dump(&l));
+    let program = std::sync::Arc::new(l.program.expect("a program"));
+    let now = chrono::NaiveDate::from_ymd_opt(2026, 1, 1)
+        .and_then(|d| d.and_hms_opt(9, 0, 0))
+        .expect("a time");
+    let v = atmflow_engine::interp::Session::preview(program, "main", "menu", "en", now)
+        .expect("the menu");
+    let key = |id: &str| v.buttons.iter().find(|b| b.id == id).map(|b| b.key.clone());
+    assert_eq!(key("ok"), Some(Some("F5".to_string())));
+    assert_eq!(key("back"), Some(None));
+}
+
+#[test]
+fn promo_and_footer_texts_are_checked_and_reach_the_view() {
+    let text = main_with(
+        "    title: menu.title\n",
+        "    title: menu.title\n    promo: [menu.title, btn.ok]\n    footer: [btn.back]\n",
+    );
+    let l = load_with(&[("main.yaml", &text)]);
+    assert!(l.diagnostics.is_empty(), "{}", dump(&l));
+    let program = std::sync::Arc::new(l.program.expect("a program"));
+    let now = chrono::NaiveDate::from_ymd_opt(2026, 1, 1)
+        .and_then(|d| d.and_hms_opt(9, 0, 0))
+        .expect("a time");
+    let v = atmflow_engine::interp::Session::preview(program, "main", "menu", "sq", now)
+        .expect("the menu");
+    assert_eq!(v.promo, ["Menu", "OK"]);
+    assert_eq!(v.footer, ["Kthehu"]);
+
+    let bad = main_with(
+        "    title: menu.title\n",
+        "    title: menu.title\n    footer: [service_phoen]\n",
+    );
+    let l = load_with(&[("main.yaml", &bad)]);
+    assert_at(
+        &l,
+        "unknown-text",
+        "main.yaml",
+        pos(&bad, "service_phoen", 0),
+    );
+}

@@ -22,6 +22,7 @@ fn b(id: &str, label: &str) -> ButtonView {
         enabled: true,
         reason: None,
         primary: false,
+        key: None,
     }
 }
 
@@ -66,12 +67,9 @@ fn welcome() -> ScreenView {
         "welcome/idle",
         "Welcome to BKT Smart BanKomaT",
         &[
-            "Today: 12.05.2026",
-            "BKT cards: no-fee withdrawals at every BKT terminal",
             "Withdrawal, deposit, mobile top-up, payments, transfers",
             "Currencies: ALL, EUR",
             "Accepted: Visa, Mastercard",
-            "Customer service: +355 4 2280 555",
         ],
         vec![
             b("cardless", "Cardless transactions"),
@@ -80,6 +78,12 @@ fn welcome() -> ScreenView {
         ],
     );
     v.qr = Some("https://bkt.example/atm/T001/qr/0123456789abcdef".into());
+    v.promo = vec![
+        "BKT cards: no-fee withdrawals at every BKT terminal".into(),
+        "Consumer loans at a reduced rate: ask at a branch".into(),
+        "BKT Smart: withdraw cash without a card, by code or by QR".into(),
+    ];
+    v.footer = vec!["Customer service: +355 4 2280 555".into()];
     v
 }
 
@@ -99,14 +103,10 @@ fn pin() -> ScreenView {
 }
 
 fn main_menu() -> ScreenView {
-    view(
+    let mut v = view(
         "main_menu/menu",
         "Welcome, Arta Hoxha",
-        &[
-            "Last login: 02.06.2025 09:15 · +355 4 2280 555",
-            "Consumer loans at a reduced rate: ask at a branch",
-            "Fast withdrawal (ALL)",
-        ],
+        &["Fast withdrawal (ALL)"],
         vec![
             b("fast.0", "2,000.00 ALL"),
             b("fast.1", "5,000.00 ALL ✓"),
@@ -123,6 +123,37 @@ fn main_menu() -> ScreenView {
             b("profile", "My profile (e-mail)"),
             primary("withdraw_now", "Withdraw now"),
             b("eject", "Eject card"),
+        ],
+    );
+    v.promo = vec![
+        "Consumer loans at a reduced rate: ask at a branch".into(),
+        "BKT Smart: withdraw cash without a card, by code or by QR".into(),
+        "Time deposits: a higher rate for your savings".into(),
+    ];
+    v.footer = vec!["Last login: 02.06.2025 09:15 · +355 4 2280 555".into()];
+    v
+}
+
+/// A screen whose buttons also answer the side function keys (no shipped flow gives any:
+/// the manual's terminals are touch only). The keys' tags sit in the corner nearest them.
+fn side_keys() -> ScreenView {
+    let keyed = |id: &str, label: &str, key: &str| ButtonView {
+        key: Some(key.into()),
+        ..b(id, label)
+    };
+    view(
+        "receipt_choice/choose",
+        "Would you like a receipt?",
+        &["Choose how you would like the receipt of this transaction."],
+        vec![
+            keyed("print", "Print a receipt", "F4"),
+            keyed("email", "Send it by e-mail", "F8"),
+            ButtonView {
+                primary: true,
+                key: Some("F7".into()),
+                ..b("none", "No receipt")
+            },
+            b("cancel", "Cancel"),
         ],
     )
 }
@@ -164,6 +195,34 @@ fn email() -> ScreenView {
     let mut e = input("email", InputKind::Text, "E-mail", "arta.hoxha@example");
     e.problem = Some("This is not an e-mail address".into());
     v.inputs = vec![e];
+    v
+}
+
+/// The credit cards one at a time (credit_card_payment's `choose`): the card between the
+/// carousel's arrows (the first card: no previous one), the balance toggle in the card.
+fn card_carousel() -> ScreenView {
+    let mut v = view(
+        "credit_card_payment/choose",
+        "Choose the card you want to pay",
+        &["Card 1 of 2"],
+        vec![
+            disabled(b("prev", "◀"), "This is the first card"),
+            b("next", "▶"),
+            b("show_balance", "Show balance"),
+            primary("pay", "Pay this card"),
+            b("main_menu", "Main menu"),
+            b("eject", "Eject card"),
+        ],
+    );
+    v.tables = vec![TableView {
+        title: String::new(),
+        rows: vec![
+            ("Card number".into(), "5234 56** **** 7788".into()),
+            ("Cardholder".into(), "Arta Hoxha".into()),
+            ("Amount owed".into(), "••••••".into()),
+            ("Payment due date".into(), "15.12.2026".into()),
+        ],
+    }];
     v
 }
 
@@ -215,5 +274,7 @@ fn main_screens() {
     snapshot("main_menu_en", main_menu(), &mut results);
     snapshot("withdrawal_confirm_en", confirm(), &mut results);
     snapshot("email_en", email(), &mut results);
+    snapshot("card_carousel_en", card_carousel(), &mut results);
+    snapshot("side_keys_en", side_keys(), &mut results);
     results.unwrap();
 }

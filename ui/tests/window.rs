@@ -2,163 +2,13 @@
 //! label, as a person would use it: on the real flows, simulated devices and a fresh
 //! in-memory demo bank, with a clock of the test's own. Needs no renderer.
 
-use std::cell::Cell;
-use std::path::PathBuf;
-use std::rc::Rc;
-use std::sync::Arc;
+mod common;
 
-use atmflow::flows::FlowSource;
-use atmflow::host::SimHost;
-use atmflow::window::TerminalWindow;
-use atmflow_bank::Bank;
-use atmflow_devices::SimDevices;
-use atmflow_engine::journal::Journal;
-use atmflow_engine::terminal::Terminal;
-use atmflow_engine::value::{Currency, Money};
+use atmflow::actions::Action;
+use atmflow_engine::value::Currency;
 use atmflow_ui::egui::{self, accesskit::Role};
-use chrono::{NaiveDate, NaiveDateTime};
-use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
-use rust_decimal::Decimal;
-
-struct Rig {
-    harness: Harness<'static, TerminalWindow>,
-    clock: Rc<Cell<NaiveDateTime>>,
-    _data: tempfile::TempDir,
-}
-
-fn start() -> NaiveDateTime {
-    NaiveDate::from_ymd_opt(2026, 5, 12)
-        .unwrap()
-        .and_hms_opt(10, 0, 0)
-        .unwrap()
-}
-
-fn flows_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../flows")
-}
-
-fn rig() -> Rig {
-    let loaded = FlowSource::Dir(flows_dir()).load();
-    let program = loaded.program.unwrap_or_else(|| {
-        panic!("the flows do not load: {:#?}", loaded.diagnostics);
-    });
-    let data = tempfile::tempdir().unwrap();
-    let journal = Journal::open(&data.path().join("journal.jsonl")).unwrap();
-    let terminal = Terminal::new(
-        Arc::new(program),
-        SimHost::new(Bank::open_in_memory().unwrap()),
-        SimDevices::new(),
-        journal,
-        "T001",
-        start(),
-    );
-    let clock = Rc::new(Cell::new(start()));
-    let c = Rc::clone(&clock);
-    let window = TerminalWindow::new(terminal, None).with_clock(move || c.get());
-    let harness = Harness::builder()
-        .with_size(egui::vec2(1460.0, 900.0))
-        .build_ui_state(|ui, w: &mut TerminalWindow| w.ui(ui), window);
-    atmflow_ui::fonts::install(&harness.ctx);
-    Rig {
-        harness,
-        clock,
-        _data: data,
-    }
-}
-
-impl Rig {
-    fn screen(&self) -> String {
-        self.harness
-            .state()
-            .terminal
-            .view()
-            .map(|v| v.id.clone())
-            .unwrap_or_default()
-    }
-
-    fn expect_screen(&self, id: &str) {
-        assert_eq!(self.screen(), id, "{}", self.describe());
-    }
-
-    /// What the screen shows, for failure messages.
-    fn describe(&self) -> String {
-        match self.harness.state().terminal.view() {
-            Some(v) => atmflow_devices::render_text(v),
-            None => "no screen".into(),
-        }
-    }
-
-    /// Clicks the one button with this label (screen or panel).
-    fn click(&mut self, label: &str) {
-        self.click_node(label, Some(Role::Button));
-    }
-
-    /// Clicks the one widget with this label (a checkbox, a radio button...), scrolled
-    /// into sight first (the device panel is taller than the window).
-    fn click_node(&mut self, label: &str, role: Option<Role>) {
-        match find(&self.harness, label, role) {
-            Some(node) => node.scroll_to_me(),
-            None => panic!("no `{label}` ({role:?}) on\n{}", self.describe()),
-        }
-        self.harness.run();
-        find(&self.harness, label, role)
-            .expect("still there after scrolling")
-            .click();
-        self.harness.run();
-    }
-
-    /// What the PIN input shows.
-    fn pin_shown(&self) -> Option<String> {
-        self.harness
-            .get_by_role_and_label(Role::TextInput, "PIN")
-            .value()
-    }
-
-    /// Clicks the screen button the flow calls `id`, found by the label it has now.
-    fn press(&mut self, id: &str) {
-        let label = self
-            .harness
-            .state()
-            .terminal
-            .view()
-            .and_then(|v| v.buttons.iter().find(|b| b.id == id))
-            .map(|b| b.label.clone())
-            .unwrap_or_else(|| panic!("no button `{id}` on\n{}", self.describe()));
-        self.click(&label);
-    }
-
-    fn sees(&self, text: &str) {
-        assert!(
-            self.harness.query_by_label(text).is_some(),
-            "`{text}` is not on\n{}",
-            self.describe()
-        );
-    }
-
-    fn sees_containing(&self, text: &str) {
-        assert!(
-            self.harness.query_by_label_contains(text).is_some(),
-            "nothing contains `{text}` on\n{}",
-            self.describe()
-        );
-    }
-}
-
-fn find<'a>(
-    h: &'a Harness<'static, TerminalWindow>,
-    label: &'a str,
-    role: Option<Role>,
-) -> Option<egui_kittest::Node<'a>> {
-    match role {
-        Some(role) => h.query_by_role_and_label(role, label),
-        None => h.query_by_label(label),
-    }
-}
-
-fn all(amount: i64) -> Money {
-    Money::new(Decimal::from(amount), Currency("ALL".into()))
-}
+use common::{all, rig};
+use egui_kittest::kittest::{By, Queryable};
 
 #[test]
 fn a_withdrawal_through_the_window() {
@@ -386,4 +236,253 @@ fn faults_and_the_host_switch_reach_the_devices() {
         r.harness.state().terminal.devices.receipt_printer.paper(),
         atmflow_devices::PaperState::Ok
     );
+}
+
+/// The card reader's shutter is open only on the welcome screen. On the unique-code
+/// (cardless) screen the panel's Insert buttons are disabled and say why, a card offered
+/// anyway (as the console would) stays outside, and after the cardless session the reader
+/// takes a card again.
+#[test]
+fn the_card_reader_takes_no_card_during_a_cardless_session() {
+    let mut r = rig();
+    r.harness.run();
+    r.expect_screen("welcome/idle");
+    r.click("English");
+    assert!(r.harness.state().terminal.devices.card_reader.accepting());
+    assert!(r.button_containing_enabled("Insert card 1:"));
+    r.sees("State: empty, the shutter is open for a card");
+
+    r.press("cardless");
+    r.press("unique_code");
+    r.expect_screen("unique_code_withdrawal/enter");
+    assert!(!r.harness.state().terminal.devices.card_reader.accepting());
+    for part in [
+        "Insert card 1:",
+        "Insert card 2:",
+        "Insert an unknown card",
+        "Insert this card",
+    ] {
+        assert!(!r.button_containing_enabled(part), "`{part}` is enabled");
+    }
+    r.sees("State: empty, the shutter is closed");
+    r.sees_containing("The reader is closed: the terminal takes a card only on its welcome");
+    // Clicking the disabled button does nothing.
+    r.click_containing("Insert card 1:");
+    r.expect_screen("unique_code_withdrawal/enter");
+    // A card pushed at the reader anyway (the console's `insert`) is refused, with why.
+    r.harness
+        .state_mut()
+        .act(Action::InsertCard("4741230000001234".into()));
+    r.harness.run();
+    r.expect_screen("unique_code_withdrawal/enter");
+    assert!(!r.harness.state().terminal.devices.card_reader.has_card());
+    let said = r.harness.state().messages.join("\n");
+    assert!(said.contains("the card reader is closed"), "{said}");
+
+    // The session ends without a card: the welcome screen takes one again.
+    r.press("main_menu");
+    r.expect_screen("welcome/idle");
+    assert!(!r.harness.state().terminal.devices.card_reader.has_card());
+    assert!(r.button_containing_enabled("Insert card 1:"));
+    r.click_containing("Insert card 1:");
+    r.expect_screen("card_login/pin");
+    r.sees("State: a card is inside");
+    assert!(!r.button_containing_enabled("Insert card 2:"));
+    r.sees("A card is already in the reader.");
+    // The eject key gives it back.
+    r.click("Eject key");
+    r.expect_screen("card_return/take_card");
+    r.click("Take card");
+    r.expect_screen("welcome/idle");
+    assert!(r.button_containing_enabled("Insert card 1:"));
+}
+
+/// Tab can put the focus on a button of the device panel: the digits still reach the
+/// keypad, and Enter presses the focused button (egui's way), not the keypad's ENTER.
+#[test]
+fn digits_reach_the_keypad_while_a_panel_button_has_the_focus() {
+    let mut r = rig();
+    r.harness.run();
+    r.click_containing("Insert card 1:");
+    r.expect_screen("card_login/pin");
+    let clear = || By::new().role(Role::Button).label("CLEAR");
+    r.harness.get(clear()).focus();
+    r.harness.run();
+    assert!(r.harness.get(clear()).is_focused());
+
+    r.harness.event(egui::Event::Text("1234".into()));
+    r.harness.run();
+    assert_eq!(
+        r.pin_shown().as_deref(),
+        Some("••••"),
+        "the digits were dropped"
+    );
+    // Enter presses the focused CLEAR: the PIN is cleared and not sent.
+    r.harness.key_press(egui::Key::Enter);
+    r.harness.run();
+    r.expect_screen("card_login/pin");
+    assert_eq!(r.pin_shown().as_deref().unwrap_or_default(), "");
+
+    // Tab moves the focus on, to another widget: the keys are still the keypad's.
+    r.harness.key_press(egui::Key::Tab);
+    r.harness.run();
+    assert!(!r.harness.get(clear()).is_focused());
+    r.harness.event(egui::Event::Text("1234".into()));
+    r.harness.run();
+    assert_eq!(r.pin_shown().as_deref(), Some("••••"));
+    // Escape, with a button (not a text field) focused, is the keypad's CANCEL: the
+    // session gives the card back.
+    r.harness.key_press(egui::Key::Escape);
+    r.harness.run();
+    assert_eq!(r.screen(), "card_return/take_card", "{}", r.describe());
+}
+
+/// A text field of the panel takes the keys while it has the focus, and Escape only
+/// leaves it; the next Escape is the keypad's CANCEL.
+#[test]
+fn escape_leaves_a_panel_field_and_does_not_cancel() {
+    let mut r = rig();
+    r.harness.run();
+    r.click_containing("Insert card 1:");
+    r.expect_screen("card_login/pin");
+    r.harness.event(egui::Event::Text("12".into()));
+    r.harness.run();
+    assert_eq!(r.pin_shown().as_deref(), Some("••"));
+
+    r.click_node("Other card number", Some(Role::TextInput));
+    r.harness.event(egui::Event::Text("4".into()));
+    r.harness.run();
+    assert_eq!(r.harness.state().other_card, "4", "typed into the field");
+    assert_eq!(r.pin_shown().as_deref(), Some("••"), "not into the PIN");
+
+    r.harness.key_press(egui::Key::Escape);
+    r.harness.run();
+    r.expect_screen("card_login/pin");
+    assert_eq!(r.pin_shown().as_deref(), Some("••"), "the PIN is kept");
+    assert!(
+        !r.harness
+            .get_by_role_and_label(Role::TextInput, "Other card number")
+            .is_focused(),
+        "Escape left the field"
+    );
+
+    // Out of the field, the keys are the keypad's again.
+    r.harness.event(egui::Event::Text("34".into()));
+    r.harness.run();
+    assert_eq!(r.pin_shown().as_deref(), Some("••••"));
+    assert_eq!(r.harness.state().other_card, "4");
+    r.harness.key_press(egui::Key::Escape);
+    r.harness.run();
+    assert_eq!(r.screen(), "card_return/take_card", "{}", r.describe());
+}
+
+/// F1-F8 are the side keys: each presses the enabled button of the screen that has it; a
+/// disabled one does nothing. (The shipped flows give no button a key yet: the test adds
+/// `key:` to two buttons of the main menu, in a copy of the flows.)
+#[test]
+fn the_side_keys_press_the_buttons_that_have_them() {
+    let flows = common::flows_copy(|name, text| {
+        if name != "main_menu.yaml" {
+            return text;
+        }
+        let text = text.replacen(
+            "      - {id: withdrawal, label: menu.withdrawal}",
+            "      - {id: withdrawal, label: menu.withdrawal, key: F1}",
+            1,
+        );
+        let with_keys = text.replacen(
+            "        reason: menu.pick_amount\n",
+            "        reason: menu.pick_amount\n        key: F2\n",
+            1,
+        );
+        assert_ne!(with_keys, text, "main_menu.yaml changed: update this test");
+        with_keys
+    });
+    let mut r = common::rig_on(flows.path());
+    r.harness.run();
+    r.click_containing("Insert card 1:");
+    r.keypad("1234");
+    r.click("ENTER");
+    r.expect_screen("main_menu/menu");
+    let key_of = |r: &common::Rig, id: &str| {
+        r.harness
+            .state()
+            .terminal
+            .view()
+            .and_then(|v| v.buttons.iter().find(|b| b.id == id))
+            .and_then(|b| b.key.clone())
+    };
+    assert_eq!(key_of(&r, "withdrawal").as_deref(), Some("F1"));
+    assert_eq!(key_of(&r, "withdraw_now").as_deref(), Some("F2"));
+    assert!(!r.button_enabled("withdraw_now"), "no amount chosen yet");
+
+    // F2's button is disabled: nothing happens. F3 has no button.
+    r.harness.key_press(egui::Key::F2);
+    r.harness.key_press(egui::Key::F3);
+    r.harness.run();
+    r.expect_screen("main_menu/menu");
+    // F12 is still the panel's.
+    r.harness.key_press(egui::Key::F12);
+    r.harness.run();
+    assert!(!r.harness.state().show_panel);
+    r.harness.key_press(egui::Key::F12);
+    r.harness.run();
+    assert!(r.harness.state().show_panel);
+
+    r.harness.key_press(egui::Key::F1);
+    r.harness.run();
+    r.expect_screen("account_picker/pick");
+    assert!(
+        r.harness.state().messages.is_empty(),
+        "{:?}",
+        r.harness.state().messages
+    );
+}
+
+/// A reader fault: the card offered is not taken in, the session after it cannot open the
+/// reader (the panel says why), and once the fault is cleared the welcome screen opens it
+/// again on its next look at the bank.
+#[test]
+fn a_faulty_reader_opens_again_once_the_fault_is_cleared() {
+    let mut r = rig();
+    r.harness.run();
+    r.expect_screen("welcome/idle");
+    r.click_node("Fault (card_reader reader_fault)", Some(Role::CheckBox));
+    r.click_containing("Insert card 1:");
+    r.expect_screen("device_fault/notice");
+    assert!(!r.harness.state().terminal.devices.card_reader.has_card());
+    r.pass_deadline();
+    r.expect_screen("welcome/idle");
+    assert!(!r.button_containing_enabled("Insert card 1:"));
+    r.sees_containing("The reader is faulty and takes no card.");
+
+    r.click_node("Fault (card_reader reader_fault)", Some(Role::CheckBox));
+    r.pass_deadline();
+    r.expect_screen("welcome/idle");
+    assert!(r.button_containing_enabled("Insert card 1:"));
+
+    // Another device's fault on the welcome screen: the reader closes before the notice.
+    r.click_node("Fault (qr_reader reader_fault)", Some(Role::CheckBox));
+    r.edit_field(
+        By::new().role(Role::TextInput).label("QR payload"),
+        "EPARA-1",
+    );
+    r.click("Show to reader");
+    r.expect_screen("device_fault/notice");
+    assert!(!r.button_containing_enabled("Insert card 1:"));
+    r.click_node("Fault (qr_reader reader_fault)", Some(Role::CheckBox));
+    r.pass_deadline();
+    r.expect_screen("welcome/idle");
+    assert_eq!(
+        r.harness
+            .state()
+            .terminal
+            .outcomes()
+            .last()
+            .map(String::as_str),
+        Some("fault")
+    );
+    assert!(r.button_containing_enabled("Insert card 1:"));
+    r.click_containing("Insert card 1:");
+    r.expect_screen("card_login/pin");
 }

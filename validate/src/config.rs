@@ -92,6 +92,10 @@ pub const RULES: &[(&str, &str)] = &[
     ("shadowed-branch", "A branch that can never be taken"),
     ("expr-syntax", "An expression that cannot be read"),
     ("expr-type", "An expression of the wrong type"),
+    (
+        "side-key",
+        "A side key that does not exist, or presses two buttons",
+    ),
     ("undefined-variable", "A name that is not a variable"),
     ("unknown-param", "`params.X` where X is not a parameter"),
     ("unknown-text", "A text key that does not exist"),

@@ -48,6 +48,8 @@ fn text_keys(screen: &Screen) -> Vec<&str> {
     let mut keys: Vec<&str> = Vec::new();
     keys.extend(screen.title.as_deref());
     keys.extend(screen.lines.iter().map(String::as_str));
+    keys.extend(screen.promo.iter().map(String::as_str));
+    keys.extend(screen.footer.iter().map(String::as_str));
     keys.extend(screen.notes.iter().map(|(_, k)| k.as_str()));
     keys.extend(screen.table.iter().map(|(k, _)| k.as_str()));
     keys.extend(screen.inputs.iter().filter_map(|i| i.label.as_deref()));
