@@ -389,12 +389,7 @@ fn run() -> anyhow::Result<ExitCode> {
             terminal_id,
             api_port,
         } => {
-            let source = FlowSource::choose(flows.as_deref());
-            let loaded = source.load();
-            let Some(program) = loaded.program else {
-                print_diagnostics(&loaded);
-                anyhow::bail!("the flows in {} do not load", source.describe());
-            };
+            let (source, program) = load_flows(flows.as_deref())?;
             let data = data_dir(data.as_deref());
             std::fs::create_dir_all(&data)
                 .with_context(|| format!("cannot create the data folder {}", data.display()))?;
@@ -409,7 +404,7 @@ fn run() -> anyhow::Result<ExitCode> {
                 api.spawn()?;
             }
             let terminal = Terminal::new(
-                Arc::new(program),
+                program,
                 atmflow::host::SimHost::new(bank),
                 SimDevices::new(),
                 journal,
@@ -523,13 +518,7 @@ fn run() -> anyhow::Result<ExitCode> {
             only,
             size,
         } => {
-            let source = FlowSource::choose(flows.as_deref());
-            let loaded = source.load();
-            let Some(program) = loaded.program else {
-                print_diagnostics(&loaded);
-                anyhow::bail!("the flows in {} do not load", source.describe());
-            };
-            let program = Arc::new(program);
+            let (source, program) = load_flows(flows.as_deref())?;
             if let Some(unknown) = only.iter().find(|id| !program.flows.contains_key(*id)) {
                 anyhow::bail!("there is no flow `{unknown}` in {}", source.describe());
             }
@@ -566,13 +555,7 @@ fn run() -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Scenario { files, flows } => {
-            let source = FlowSource::choose(flows.as_deref());
-            let loaded = source.load();
-            let Some(program) = loaded.program else {
-                print_diagnostics(&loaded);
-                anyhow::bail!("the flows in {} do not load", source.describe());
-            };
-            let program = Arc::new(program);
+            let (_, program) = load_flows(flows.as_deref())?;
             let (mut passed, mut failed) = (0, 0);
             for f in &files {
                 for r in atmflow::scenario::run_file(f, &program) {
@@ -663,4 +646,18 @@ fn parse_size(text: &str) -> Result<(f32, f32), String> {
         return Err(format!("{w}x{h} is too small: at least 320x240"));
     }
     Ok((f32::from(w), f32::from(h)))
+}
+
+/// The flows of `--flows` (else ./flows, else the embedded ones), or their diagnostics
+/// printed and an error.
+fn load_flows(
+    flows: Option<&std::path::Path>,
+) -> anyhow::Result<(FlowSource, Arc<atmflow_engine::program::Program>)> {
+    let source = FlowSource::choose(flows);
+    let loaded = source.load();
+    let Some(program) = loaded.program else {
+        print_diagnostics(&loaded);
+        anyhow::bail!("the flows in {} do not load", source.describe());
+    };
+    Ok((source, Arc::new(program)))
 }

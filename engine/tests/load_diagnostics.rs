@@ -839,17 +839,22 @@ fn two_buttons_on_one_side_key_are_refused_at_the_second() {
     );
 }
 
-#[test]
-fn side_keys_reach_the_screen_view() {
-    let text = main_with("label: btn.ok}", "label: btn.ok, key: F5}");
-    let l = load_with(&[("main.yaml", &text)]);
+/// The `main/menu` screen of the base set with `main.yaml` replaced, as it first shows.
+fn menu_view(main: &str, language: &str) -> atmflow_engine::ports::ScreenView {
+    let l = load_with(&[("main.yaml", main)]);
     assert!(l.diagnostics.is_empty(), "{}", dump(&l));
     let program = std::sync::Arc::new(l.program.expect("a program"));
     let now = chrono::NaiveDate::from_ymd_opt(2026, 1, 1)
         .and_then(|d| d.and_hms_opt(9, 0, 0))
         .expect("a time");
-    let v = atmflow_engine::interp::Session::preview(program, "main", "menu", "en", now)
-        .expect("the menu");
+    atmflow_engine::interp::Session::preview(program, "main", "menu", language, now)
+        .expect("the menu")
+}
+
+#[test]
+fn side_keys_reach_the_screen_view() {
+    let text = main_with("label: btn.ok}", "label: btn.ok, key: F5}");
+    let v = menu_view(&text, "en");
     let key = |id: &str| v.buttons.iter().find(|b| b.id == id).map(|b| b.key.clone());
     assert_eq!(key("ok"), Some(Some("F5".to_string())));
     assert_eq!(key("back"), Some(None));
@@ -861,14 +866,7 @@ fn promo_and_footer_texts_are_checked_and_reach_the_view() {
         "    title: menu.title\n",
         "    title: menu.title\n    promo: [menu.title, btn.ok]\n    footer: [btn.back]\n",
     );
-    let l = load_with(&[("main.yaml", &text)]);
-    assert!(l.diagnostics.is_empty(), "{}", dump(&l));
-    let program = std::sync::Arc::new(l.program.expect("a program"));
-    let now = chrono::NaiveDate::from_ymd_opt(2026, 1, 1)
-        .and_then(|d| d.and_hms_opt(9, 0, 0))
-        .expect("a time");
-    let v = atmflow_engine::interp::Session::preview(program, "main", "menu", "sq", now)
-        .expect("the menu");
+    let v = menu_view(&text, "sq");
     assert_eq!(v.promo, ["Menu", "OK"]);
     assert_eq!(v.footer, ["Kthehu"]);
 

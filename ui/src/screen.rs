@@ -644,13 +644,7 @@ enum Side {
 /// A carousel arrow: a large triangle, and under it the button's label when it says more
 /// than an arrow. Its name (what a screen reader says, what tests find) is the label.
 fn arrow_button(ui: &mut Ui, b: &ButtonView, size: Vec2, side: Side) -> Response {
-    let sense = if b.enabled {
-        Sense::click()
-    } else {
-        Sense::hover()
-    };
-    let (rect, response) = ui.allocate_exact_size(size, sense);
-    response.widget_info(|| WidgetInfo::labeled(WidgetType::Button, b.enabled, &b.label));
+    let (rect, response) = touch_target(ui, size, &b.label, b.enabled);
     let (fill, color, stroke) = if b.enabled {
         let fill = if response.is_pointer_button_down_on() {
             BUTTON.gamma_multiply(0.85)
@@ -720,13 +714,7 @@ fn toggle_with_reason(ui: &mut Ui, b: &ButtonView, event: &mut Option<UiEvent>) 
         .painter()
         .layout_no_wrap(b.label.clone(), toggle_font(), color);
     let size = toggle_size(ui, b);
-    let sense = if b.enabled {
-        Sense::click()
-    } else {
-        Sense::hover()
-    };
-    let (rect, response) = ui.allocate_exact_size(size, sense);
-    response.widget_info(|| WidgetInfo::labeled(WidgetType::Button, b.enabled, &b.label));
+    let (rect, response) = touch_target(ui, size, &b.label, b.enabled);
     let fill = if !b.enabled {
         DISABLED
     } else if response.is_pointer_button_down_on() {
@@ -1136,6 +1124,19 @@ fn button_with_reason(ui: &mut Ui, b: &ButtonView, size: Vec2, kind: Kind) -> bo
     pressed
 }
 
+/// The space of a button: it answers touch only while enabled, and its name (what a
+/// screen reader says, and what tests find it by) is its label.
+fn touch_target(ui: &mut Ui, size: Vec2, label: &str, enabled: bool) -> (Rect, Response) {
+    let sense = if enabled {
+        Sense::click()
+    } else {
+        Sense::hover()
+    };
+    let (rect, response) = ui.allocate_exact_size(size, sense);
+    response.widget_info(|| WidgetInfo::labeled(WidgetType::Button, enabled, label));
+    (rect, response)
+}
+
 /// A large button. `icon` is drawn before the label but is not part of its name (what a
 /// screen reader says, and what tests find it by); so is `side_key`, the function key
 /// beside the screen that also presses it.
@@ -1148,13 +1149,7 @@ fn big_button(
     kind: Kind,
     enabled: bool,
 ) -> Response {
-    let sense = if enabled {
-        Sense::click()
-    } else {
-        Sense::hover()
-    };
-    let (rect, response) = ui.allocate_exact_size(size, sense);
-    response.widget_info(|| WidgetInfo::labeled(WidgetType::Button, enabled, label));
+    let (rect, response) = touch_target(ui, size, label, enabled);
     let pressed_look = response.is_pointer_button_down_on();
     let (fill, text, stroke) = match (kind, enabled) {
         (_, false) => (DISABLED, DISABLED_TEXT, Stroke::new(2.0, DISABLED)),
