@@ -20,6 +20,12 @@
 //!
 //! Injected fault [`AcceptorFault::NoteJam`]: every command and note insert answers
 //! `fault {code: 'note_jam', escrow: money}` and the escrow stays where it is.
+//!
+//! Notes the jam strands in the escrow belong to the session that inserted them, never
+//! to the next one: until the technician takes them out ([`SimCashAcceptor::remove_stranded_notes`],
+//! which clearing the faults at the terminal does), `accept` answers `fault {code:
+//! 'escrow_not_empty'}` even once the jam itself is gone. Counting them into the next
+//! customer's deposit would credit the same notes twice.
 
 use std::collections::BTreeMap;
 use std::str::FromStr;
@@ -84,6 +90,11 @@ pub struct SimCashAcceptor {
     returned: Option<Money>,
     stored: BTreeMap<Currency, BTreeMap<Decimal, u64>>,
     fault: Option<AcceptorFault>,
+    /// A fault answered while notes were in the escrow: they stay there, stranded, until
+    /// the technician removes them.
+    stranded: bool,
+    /// What the technician took out of the escrow, in order.
+    removed: Vec<Money>,
 }
 
 impl Default for SimCashAcceptor {
@@ -103,7 +114,31 @@ impl SimCashAcceptor {
             returned: None,
             stored: BTreeMap::new(),
             fault: None,
+            stranded: false,
+            removed: Vec::new(),
         }
+    }
+
+    /// The technician opens the module and takes out the notes a fault stranded in the
+    /// escrow; answers their total, none when nothing was stranded.
+    pub fn remove_stranded_notes(&mut self) -> Option<Money> {
+        if !self.stranded {
+            return None;
+        }
+        self.stranded = false;
+        self.accepting = None;
+        let total = self.escrow();
+        self.escrow.clear();
+        if total.amount.is_zero() {
+            return None;
+        }
+        self.removed.push(total.clone());
+        Some(total)
+    }
+
+    /// The notes the technician took out of the escrow, in order.
+    pub fn removed(&self) -> &[Money] {
+        &self.removed
     }
 
     /// The currency the slot is open for.
@@ -206,9 +241,12 @@ impl SimCashAcceptor {
             .unwrap_or_else(|| Currency("ALL".to_string()))
     }
 
-    fn fault_event(&self) -> Option<DeviceEvent> {
-        self.fault
-            .map(|f| fault(CLASS, f.code()).with("escrow", Value::Money(self.escrow())))
+    fn fault_event(&mut self) -> Option<DeviceEvent> {
+        let f = self.fault?;
+        if !self.escrow.is_empty() {
+            self.stranded = true;
+        }
+        Some(fault(CLASS, f.code()).with("escrow", Value::Money(self.escrow())))
     }
 
     fn counted(&self, refused: u64) -> DeviceEvent {
@@ -226,8 +264,11 @@ impl SimCashAcceptor {
         if self.returned.is_some() {
             return fault(CLASS, "notes_not_taken");
         }
-        if !self.escrow.is_empty() && self.escrow_currency.as_ref() != Some(&currency) {
-            return fault(CLASS, "escrow_not_empty");
+        if self.stranded
+            || (!self.escrow.is_empty() && self.escrow_currency.as_ref() != Some(&currency))
+        {
+            self.accepting = None;
+            return fault(CLASS, "escrow_not_empty").with("escrow", Value::Money(self.escrow()));
         }
         self.accepting = Some(currency.clone());
         self.escrow_currency = Some(currency);
@@ -243,6 +284,7 @@ impl SimCashAcceptor {
             *held = held.saturating_add(count);
         }
         self.accepting = None;
+        self.stranded = false;
         DeviceEvent::new(CLASS, "notes_stored").with("total", money_value(total, &currency))
     }
 
@@ -251,6 +293,7 @@ impl SimCashAcceptor {
         let total = notes_total(self.escrow.iter());
         self.escrow.clear();
         self.accepting = None;
+        self.stranded = false;
         if total > Decimal::ZERO {
             self.returned = Some(match self.returned.take() {
                 Some(waiting) if waiting.currency == currency => {
@@ -273,6 +316,11 @@ impl Device for SimCashAcceptor {
             return unknown_command(CLASS);
         }
         if let Some(event) = self.fault_event() {
+            // `store` and `return` close the slot, whether or not the notes moved: no
+            // note may go in after the session gave up on the escrow.
+            if command.command != "accept" {
+                self.accepting = None;
+            }
             return vec![event];
         }
         match command.command.as_str() {
@@ -473,6 +521,54 @@ mod tests {
         a.set_fault(None);
         let e = run(&mut a, "store", &[]);
         assert_eq!(e.data.get("total"), Some(&money_val(4000, "ALL")));
+    }
+
+    #[test]
+    fn notes_a_jam_strands_are_never_counted_for_the_next_deposit() {
+        let mut a = SimCashAcceptor::default();
+        open(&mut a, "ALL");
+        a.insert_notes(&[(dec(2000), 1)], &cur("ALL"))
+            .expect("counted");
+        a.set_fault(Some(AcceptorFault::NoteJam));
+        assert_eq!(fault_code(&run(&mut a, "return", &[])), Some("note_jam"));
+        // The jam goes away (the fault switch), but nobody took the notes out: the next
+        // deposit may not start on them, in this currency or another.
+        a.set_fault(None);
+        for currency in ["ALL", "EUR"] {
+            let e = run(
+                &mut a,
+                "accept",
+                &[("currency", Value::Text(currency.into()))],
+            );
+            assert_eq!(fault_code(&e), Some("escrow_not_empty"), "{currency}");
+            assert_eq!(e.data.get("escrow"), Some(&money_val(2000, "ALL")));
+        }
+        assert_eq!(a.accepting(), None);
+        // The technician takes them out; then a deposit starts from nothing.
+        assert_eq!(a.remove_stranded_notes(), Some(money(2000, "ALL")));
+        assert_eq!(a.removed(), [money(2000, "ALL")]);
+        assert_eq!(a.remove_stranded_notes(), None, "only once");
+        open(&mut a, "ALL");
+        let e = a
+            .insert_notes(&[(dec(500), 1)], &cur("ALL"))
+            .expect("counted");
+        assert_eq!(e.data.get("total"), Some(&money_val(500, "ALL")));
+    }
+
+    #[test]
+    fn a_retry_that_clears_the_escrow_frees_the_acceptor() {
+        let mut a = SimCashAcceptor::default();
+        open(&mut a, "ALL");
+        a.insert_notes(&[(dec(1000), 1)], &cur("ALL"))
+            .expect("counted");
+        a.set_fault(Some(AcceptorFault::NoteJam));
+        assert_eq!(fault_code(&run(&mut a, "store", &[])), Some("note_jam"));
+        a.set_fault(None);
+        assert_eq!(run(&mut a, "return", &[]).event, "notes_returned");
+        a.take_returned_notes();
+        assert_eq!(a.remove_stranded_notes(), None, "nothing left to remove");
+        open(&mut a, "ALL");
+        assert_eq!(a.accepting(), Some(&cur("ALL")));
     }
 
     #[test]

@@ -102,6 +102,8 @@ impl SimDevices {
 
     /// Clears every injected fault; the printer gets its paper back.
     pub fn clear_faults(&mut self) {
+        // The technician clearing a jam takes out the notes it stranded.
+        self.cash_acceptor.remove_stranded_notes();
         self.card_reader.set_fault(None);
         self.pin_pad.set_fault(None);
         self.cash_dispenser.set_fault(None);
