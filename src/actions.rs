@@ -5,7 +5,7 @@
 use std::str::FromStr;
 
 use crate::host::SimHost;
-use atmflow_devices::SimDevices;
+use atmflow_devices::{Cassette, SimDevices};
 use atmflow_engine::interp::Event;
 use atmflow_engine::ports::DeviceClass;
 use atmflow_engine::terminal::Terminal;
@@ -49,6 +49,13 @@ pub enum Action {
         op: String,
         code: String,
     },
+    /// A technician sets how many notes the dispenser's cassettes of one currency hold:
+    /// `(denomination, count)`; a denomination not loaded gets a cassette of its own, the
+    /// ones not named keep their notes. A count of 0 empties that cassette.
+    Cassettes {
+        currency: String,
+        counts: Vec<(Decimal, u32)>,
+    },
 }
 
 /// Why an action could not be done; said to the user, never containing a secret.
@@ -73,6 +80,43 @@ pub fn parse_notes(words: &[&str]) -> Result<Vec<(Decimal, u32)>, ActionError> {
             Ok((d, c))
         })
         .collect()
+}
+
+/// The dispenser's loading `cassettes` with the notes of `currency` set to `counts`
+/// (see [`Action::Cassettes`]).
+pub fn set_cassettes(
+    cassettes: &[Cassette],
+    currency: &str,
+    counts: &[(Decimal, u32)],
+) -> Result<Vec<Cassette>, ActionError> {
+    let cur = Currency::new(currency)
+        .ok_or_else(|| ActionError(format!("`{currency}` is not a currency code")))?;
+    let mut loading = cassettes.to_vec();
+    for &(denomination, count) in counts {
+        if denomination <= Decimal::ZERO {
+            return Err(ActionError(format!(
+                "`{denomination}` is not a note: a denomination is more than 0"
+            )));
+        }
+        let mut found = false;
+        for c in loading
+            .iter_mut()
+            .filter(|c| c.currency == cur && c.denomination == denomination)
+        {
+            // Several cassettes of one denomination: the first gets the count, the
+            // others are emptied, so the total is what was asked.
+            c.count = if found { 0 } else { count };
+            found = true;
+        }
+        if !found {
+            loading.push(Cassette {
+                currency: cur.clone(),
+                denomination,
+                count,
+            });
+        }
+    }
+    Ok(loading)
 }
 
 /// Performs an action at time `now`.
@@ -182,6 +226,63 @@ pub fn perform(
         Action::ClearFaults => t.devices.clear_faults(),
         Action::HostOffline(off) => t.host.offline = *off,
         Action::HostRefuse { op, code } => t.host.refuse_next = Some((op.clone(), code.clone())),
+        Action::Cassettes { currency, counts } => {
+            let dispenser = &mut t.devices.cash_dispenser;
+            let loading = set_cassettes(dispenser.cassettes(), currency, counts)?;
+            dispenser.load(loading);
+        }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use atmflow_devices::cash_dispenser::default_cassettes;
+
+    fn count(loading: &[Cassette], currency: &str, denomination: i64) -> Vec<u32> {
+        loading
+            .iter()
+            .filter(|c| c.currency.as_str() == currency && c.denomination == denomination.into())
+            .map(|c| c.count)
+            .collect()
+    }
+
+    #[test]
+    fn cassettes_set_the_named_counts_and_keep_the_others() {
+        let loading = set_cassettes(
+            &default_cassettes(),
+            "ALL",
+            &[(5000.into(), 0), (2000.into(), 3)],
+        )
+        .expect("a loading");
+        assert_eq!(count(&loading, "ALL", 5000), [0]);
+        assert_eq!(count(&loading, "ALL", 2000), [3]);
+        assert_eq!(count(&loading, "ALL", 1000), [200]);
+        assert_eq!(count(&loading, "EUR", 50), [100]);
+        assert_eq!(loading.len(), default_cassettes().len());
+    }
+
+    #[test]
+    fn cassettes_add_a_denomination_not_loaded_and_empty_duplicates() {
+        let mut two = default_cassettes();
+        two.push(Cassette::new("ALL", 500.into(), 50));
+        let loading =
+            set_cassettes(&two, "ALL", &[(500.into(), 7), (200.into(), 10)]).expect("a loading");
+        assert_eq!(count(&loading, "ALL", 500), [7, 0]);
+        assert_eq!(count(&loading, "ALL", 200), [10]);
+        // The same counts in another currency leave ALL alone.
+        let eur =
+            set_cassettes(&default_cassettes(), "EUR", &[(5000.into(), 0)]).expect("a loading");
+        assert_eq!(count(&eur, "ALL", 5000), [200]);
+        assert_eq!(count(&eur, "EUR", 5000), [0]);
+    }
+
+    #[test]
+    fn cassettes_refuse_a_bad_currency_or_denomination() {
+        let e = set_cassettes(&default_cassettes(), "lek", &[(500.into(), 1)]);
+        assert!(e.is_err_and(|e| e.0.contains("currency")));
+        let e = set_cassettes(&default_cassettes(), "ALL", &[(0.into(), 1)]);
+        assert!(e.is_err_and(|e| e.0.contains("denomination")));
+    }
 }

@@ -25,6 +25,7 @@ Commands (a button can also be pressed by its number or id alone):
   notes CUR 1000x5 500x2     insert notes      suspect     insert a suspect note
   scan PAYLOAD        scan a QR code          lang sq|en  switch the language
   fault DEVICE CODE   inject a device fault   faults off  clear every fault
+  cassettes CUR 5000x0 2000x3  load the dispenser's cassettes of CUR (a technician)
   host offline|online  the bank link down/up  host refuse OP CODE  refuse the next OP
   wait SECONDS        let time pass           screen      show the screen again
   cards               list the demo cards     help        this text
@@ -116,6 +117,13 @@ pub fn parse_command(line: &str) -> Result<Command, ActionError> {
             })
         }
         "faults" => Command::Act(Action::ClearFaults),
+        "cassettes" => {
+            need(2, "cassettes CURRENCY 5000x0 2000x3")?;
+            Command::Act(Action::Cassettes {
+                currency: words[1].to_uppercase(),
+                counts: parse_notes(&words[2..])?,
+            })
+        }
         "host" => match (words.get(1).copied(), words.get(2), words.get(3)) {
             (Some("offline"), _, _) => Command::Act(Action::HostOffline(true)),
             (Some("online"), _, _) => Command::Act(Action::HostOffline(false)),
@@ -279,4 +287,27 @@ fn show(
         *last = Some(v.clone());
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal::Decimal;
+
+    #[test]
+    fn a_technician_loads_the_cassettes_from_the_console() {
+        assert_eq!(
+            parse_command("cassettes all 5000x0 2000x3"),
+            Ok(Command::Act(Action::Cassettes {
+                currency: "ALL".into(),
+                counts: vec![(Decimal::from(5000), 0), (Decimal::from(2000), 3)],
+            }))
+        );
+        let e = parse_command("cassettes ALL").expect_err("no counts");
+        assert!(
+            e.0.contains("usage") || e.0.contains("cassettes CURRENCY"),
+            "{e}"
+        );
+        assert!(parse_command("cassettes ALL 5000xmany").is_err());
+    }
 }

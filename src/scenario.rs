@@ -12,8 +12,9 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 use atmflow_bank::Bank;
-use atmflow_devices::SimDevices;
 use atmflow_devices::text_display::render_text;
+use atmflow_devices::{SimDevices, SimError};
+use atmflow_engine::interp::Event;
 use atmflow_engine::journal::Journal;
 use atmflow_engine::ports::HostError;
 use atmflow_engine::program::Program;
@@ -28,7 +29,136 @@ use crate::host::SimHost;
 
 #[cfg(test)]
 mod tests {
-    use super::stands_alone;
+    use super::*;
+    use crate::flows::FlowSource;
+
+    fn program() -> Arc<Program> {
+        let flows = Path::new(env!("CARGO_MANIFEST_DIR")).join("flows");
+        Arc::new(
+            FlowSource::Dir(flows)
+                .load()
+                .program
+                .expect("the shipped flows load"),
+        )
+    }
+
+    fn scenario(steps: &str) -> Scenario {
+        let yaml = format!("name: test\nsteps:\n{steps}");
+        serde_saphyr::from_str(&yaml).expect("a scenario")
+    }
+
+    /// A dispenser's loading as `(currency, denomination, count)`.
+    type Loading = Vec<(String, Decimal, u32)>;
+
+    /// Runs the steps; the dispenser's loading at the end.
+    fn run_with_cassettes(steps: &str) -> (Result<(), String>, Loading) {
+        let mut last = Vec::new();
+        let result = run_scenario_observed(&scenario(steps), &program(), &mut |t| {
+            last = t
+                .devices
+                .cash_dispenser
+                .cassettes()
+                .iter()
+                .map(|c| (c.currency.to_string(), c.denomination, c.count))
+                .collect();
+        });
+        (result, last)
+    }
+
+    #[test]
+    fn cassettes_set_the_named_counts_and_keep_the_others() {
+        let (result, loading) =
+            run_with_cassettes("  - cassettes: {ALL: {5000: 0, 2000: 3}, EUR: {100: 0}}\n");
+        assert_eq!(result, Ok(()));
+        let count = |cur: &str, d: u32| {
+            loading
+                .iter()
+                .find(|(c, den, _)| c == cur && *den == Decimal::from(d))
+                .map(|x| x.2)
+        };
+        assert_eq!(count("ALL", 5000), Some(0));
+        assert_eq!(count("ALL", 2000), Some(3));
+        assert_eq!(count("ALL", 1000), Some(200));
+        assert_eq!(count("EUR", 100), Some(0));
+        assert_eq!(count("EUR", 50), Some(100));
+    }
+
+    #[test]
+    fn cassettes_leave_the_terminal_short_of_notes() {
+        let steps = "  - cassettes: {ALL: {5000: 0, 2000: 0, 1000: 0, 500: 0}}
+  - insert_card: \"4741230000001234\"
+  - type: \"1234\"
+  - press: enter
+  - press: preset.0
+  - press: withdraw_now
+  - expect_screen: fast_withdrawal/no_cash
+  - expect_dispensed: \"0 ALL\"
+";
+        assert_eq!(run_with_cassettes(steps).0, Ok(()));
+    }
+
+    #[test]
+    fn cassettes_refuse_what_is_not_a_loading() {
+        let (result, _) = run_with_cassettes("  - cassettes: {ALL: {five: 0}}\n");
+        assert!(
+            result
+                .as_ref()
+                .is_err_and(|e| e.contains("`five` is not a denomination")),
+            "{result:?}"
+        );
+        let (result, _) = run_with_cassettes("  - cassettes: {lek: {500: 0}}\n");
+        assert!(
+            result
+                .as_ref()
+                .is_err_and(|e| e.contains("`lek` is not a currency code")),
+            "{result:?}"
+        );
+        let parsed: Result<Scenario, _> =
+            serde_saphyr::from_str("name: t\nsteps:\n  - cassettes: {ALL: {500: -1}}\n");
+        assert!(parsed.is_err(), "a negative count is not a count");
+    }
+
+    #[test]
+    fn a_card_is_refused_only_while_the_shutter_is_closed() {
+        let program = program();
+        let run = |steps: &str| run_scenario(&scenario(steps), &program);
+        // A cardless session closed the reader: the card stays outside, the session goes on.
+        let closed = "  - press: cardless
+  - insert_card_refused: \"4741230000001234\"
+  - expect_screen: cardless_menu/menu
+  - expect_card_retained: false
+  - press: main_menu
+  - expect_screen: welcome/idle
+";
+        assert_eq!(run(closed), Ok(()));
+        // The welcome screen waits for a card: the reader takes it, so the step fails.
+        let open = run("  - insert_card_refused: \"4741230000001234\"\n");
+        assert!(
+            open.as_ref()
+                .is_err_and(|e| e.contains("the reader took the card in")),
+            "{open:?}"
+        );
+        // A card already inside is refused for another reason: not what the step checks.
+        let inside = run("  - insert_card: \"4741230000001234\"
+  - insert_card_refused: \"5355000000009999\"
+");
+        assert!(
+            inside
+                .as_ref()
+                .is_err_and(|e| e.contains("not because its shutter is closed")),
+            "{inside:?}"
+        );
+        // A faulty reader whose shutter was open answers a fault: not a refusal either.
+        let faulty = run("  - fault: {device: card_reader, code: reader_fault}
+  - insert_card_refused: \"4741230000001234\"
+");
+        assert!(
+            faulty
+                .as_ref()
+                .is_err_and(|e| e.contains("shutter was open")),
+            "{faulty:?}"
+        );
+    }
 
     #[test]
     fn a_pin_is_found_only_where_it_stands_alone() {
@@ -119,6 +249,10 @@ pub struct CommandSpec {
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Step {
     InsertCard(String),
+    /// The customer offers a card that the reader must refuse because its shutter is
+    /// closed (the terminal is not waiting for a card): the card stays with the customer
+    /// and the session goes on as if nothing happened.
+    InsertCardRefused(String),
     Type(String),
     Backspace,
     Clear,
@@ -148,6 +282,9 @@ pub enum Step {
     SaveQr(String),
     /// Seconds pass; screen timeouts fire.
     Wait(u32),
+    /// A technician sets the notes in the dispenser's cassettes, per currency and
+    /// denomination: `{ALL: {5000: 0, 2000: 0}}`. The cassettes not named keep theirs.
+    Cassettes(BTreeMap<String, BTreeMap<String, u32>>),
     ExpectScreen(String),
     ExpectText(String),
     ExpectNoText(String),
@@ -287,6 +424,30 @@ pub fn run_scenario_observed(
                 pans.push(p.clone());
                 Some(Action::InsertCard(p.clone()))
             }
+            Step::InsertCardRefused(p) => {
+                pans.push(p.clone());
+                if let Err(msg) = offer_refused_card(&mut t, p, now) {
+                    return fail(msg, &t);
+                }
+                observe(&mut t);
+                continue;
+            }
+            Step::Cassettes(by_currency) => {
+                for (currency, notes) in by_currency {
+                    let action = match cassette_counts(notes) {
+                        Ok(counts) => Action::Cassettes {
+                            currency: currency.clone(),
+                            counts,
+                        },
+                        Err(e) => return fail(e, &t),
+                    };
+                    if let Err(e) = perform(&mut t, &action, now) {
+                        return fail(e.0, &t);
+                    }
+                }
+                observe(&mut t);
+                continue;
+            }
             Step::TypeSaved(name) => {
                 let text = match lookup(&saved, name) {
                     Ok(v) => v.display(),
@@ -417,6 +578,44 @@ pub fn run_scenario_observed(
         return Err(format!("the journal could not be written: {e}"));
     }
     Ok(())
+}
+
+/// `{5000: 0, 2000: 3}` as `(denomination, count)`.
+fn cassette_counts(notes: &BTreeMap<String, u32>) -> Result<Vec<(Decimal, u32)>, String> {
+    notes
+        .iter()
+        .map(|(d, n)| {
+            Decimal::from_str(d.trim())
+                .map(|d| (d, *n))
+                .map_err(|_| format!("`{d}` is not a denomination: write `{{5000: 0}}`"))
+        })
+        .collect()
+}
+
+/// Offers the card `pan` to the reader and expects it refused because the shutter is
+/// closed; the card must then still be outside and nothing reach the flows.
+fn offer_refused_card(t: &mut SimTerminal, pan: &str, now: NaiveDateTime) -> Result<(), String> {
+    let reader = &mut t.devices.card_reader;
+    let had_card = reader.has_card();
+    match reader.insert(pan) {
+        Err(SimError::ShutterClosed) if reader.has_card() == had_card => Ok(()),
+        Err(SimError::ShutterClosed) => {
+            Err("the reader refused the card but its card state changed".into())
+        }
+        Err(e) => Err(format!(
+            "the reader refused the card, but not because its shutter is closed: {e}"
+        )),
+        Ok(ev) => {
+            // Let the flows see what happened, so the failure shows the screen it led to.
+            let what = if ev.event == "fault" {
+                "the reader's shutter was open (it answered a fault and kept the card out)"
+            } else {
+                "the reader took the card in: its shutter was open"
+            };
+            t.dispatch(Event::Device(ev), now);
+            Err(format!("expected the card to be refused; {what}"))
+        }
+    }
 }
 
 /// A typed secret found as a text value of a journal record, if any. Numbers (sequence
