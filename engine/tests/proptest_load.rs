@@ -135,10 +135,10 @@ fn with_context(edited: SourceFile) -> Vec<SourceFile> {
 
 /// The shipped file at `index` holding `text`, with the files it needs.
 fn with_file(index: usize, text: String) -> Vec<SourceFile> {
-    with_context(SourceFile {
-        path: shipped()[index].path.clone(),
-        text: text.into(),
-    })
+    with_context(SourceFile::new(
+        std::path::Path::new(&*shipped()[index].path),
+        text,
+    ))
 }
 
 /// Loads on another thread and fails if that takes longer than [`HANG`]; a panic while
