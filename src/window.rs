@@ -977,6 +977,7 @@ impl TerminalWindow {
                 ui.radio_value(&mut choice, "none", "none");
                 ui.radio_value(&mut choice, "jam", "jam");
                 ui.radio_value(&mut choice, "partial", "partial");
+                ui.radio_value(&mut choice, "retract_jam", "retract jam");
                 if choice != before {
                     if choice == "none" {
                         self.terminal.devices.cash_dispenser.set_fault(None);

@@ -12,11 +12,13 @@
 //! `fault {code: 'cash_not_taken'}`. Customer action: [`SimCashDispenser::take_cash`] →
 //! `cash_taken {amount: money}`.
 //!
-//! Injected faults act on `dispense` only: [`DispenserFault::Jam`] answers
+//! Injected faults: [`DispenserFault::Jam`] answers `dispense` with
 //! `fault {code: 'jam', dispensed: 0}` and nothing leaves the cassettes;
 //! [`DispenserFault::PartialDispense`] presents the first half (rounded down) of the
 //! notes, largest first, and answers `fault {code: 'partial', dispensed: money}`; the
-//! notes that left are counted, the others stay in the cassettes.
+//! notes that left are counted, the others stay in the cassettes;
+//! [`DispenserFault::RetractJam`] answers `retract` with `fault {code: 'retract_jam'}`
+//! and the cash stays in the presenter, where the customer may still take it.
 
 use std::collections::BTreeMap;
 use std::str::FromStr;
@@ -71,6 +73,9 @@ pub enum DispenserFault {
     Jam,
     /// Half the notes leave: `fault {code: 'partial', dispensed: money}`.
     PartialDispense,
+    /// The presenter cannot pull the cash back: `retract` answers
+    /// `fault {code: 'retract_jam'}` and the cash stays presented.
+    RetractJam,
 }
 
 impl DispenserFault {
@@ -78,6 +83,7 @@ impl DispenserFault {
         match self {
             DispenserFault::Jam => "jam",
             DispenserFault::PartialDispense => "partial",
+            DispenserFault::RetractJam => "retract_jam",
         }
     }
 }
@@ -89,6 +95,7 @@ impl FromStr for DispenserFault {
         match code {
             "jam" => Ok(DispenserFault::Jam),
             "partial" | "partial_dispense" => Ok(DispenserFault::PartialDispense),
+            "retract_jam" => Ok(DispenserFault::RetractJam),
             _ => Err(()),
         }
     }
@@ -218,7 +225,8 @@ impl SimCashDispenser {
                 let dispensed = self.remove_and_present(currency, part);
                 fault(CLASS, "partial").with("dispensed", money_value(dispensed, currency))
             }
-            None => {
+            // A retract jam lets the dispense through; it shows on the retract.
+            None | Some(DispenserFault::RetractJam) => {
                 let dispensed = self.remove_and_present(currency, mix.clone());
                 DeviceEvent::new(CLASS, "cash_presented")
                     .with("amount", money_value(dispensed, currency))
@@ -259,6 +267,9 @@ impl SimCashDispenser {
     }
 
     fn retract(&mut self) -> DeviceEvent {
+        if self.fault == Some(DispenserFault::RetractJam) && self.presented.is_some() {
+            return fault(CLASS, "retract_jam");
+        }
         match self.presented.take() {
             Some(presented) => {
                 let sum = self
@@ -415,6 +426,19 @@ mod tests {
         d.take_cash();
         assert_eq!(reason(&can(&mut d, 1000, "ALL")), Some("no_notes"));
         assert_eq!(d.total_dispensed(&cur("ALL")), money(5500, "ALL"));
+    }
+
+    #[test]
+    fn a_retract_jam_leaves_the_cash_presented_for_the_customer() {
+        let mut d = SimCashDispenser::default();
+        dispense(&mut d, 150, "EUR");
+        d.set_fault(Some(DispenserFault::RetractJam));
+        let e = d.execute(&cmd(CLASS, "retract", &[]));
+        assert_eq!(fault_code(&e[0]), Some("retract_jam"));
+        assert_eq!(d.total_retracted(&cur("EUR")), money(0, "EUR"));
+        let taken = d.take_cash().expect("the cash is still there");
+        assert_eq!(taken.data.get("amount"), Some(&money_val(150, "EUR")));
+        assert_eq!("retract_jam".parse(), Ok(DispenserFault::RetractJam));
     }
 
     #[test]
