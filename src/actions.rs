@@ -42,6 +42,8 @@ pub enum Action {
         code: String,
     },
     ClearFaults,
+    /// A technician takes a stuck card out of the card reader.
+    RemoveStuckCard,
     /// The host link goes down (true) or comes back (false).
     HostOffline(bool),
     /// The host refuses the next request for an operation with a code: `withdraw declined`.
@@ -224,6 +226,15 @@ pub fn perform(
                 .map_err(|e| ActionError(e.to_string()))?;
         }
         Action::ClearFaults => t.devices.clear_faults(),
+        Action::RemoveStuckCard => {
+            if !t.devices.card_reader.remove_stuck_card() {
+                return Err(ActionError(
+                    "no card is stuck inside the card reader (a card in the slot is the \
+                     customer's to take)"
+                        .into(),
+                ));
+            }
+        }
         Action::HostOffline(off) => t.host.offline = *off,
         Action::HostRefuse { op, code } => t.host.refuse_next = Some((op.clone(), code.clone())),
         Action::Cassettes { currency, counts } => {

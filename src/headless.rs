@@ -26,6 +26,7 @@ Commands (a button can also be pressed by its number or id alone):
   scan PAYLOAD        scan a QR code          lang sq|en  switch the language
   fault DEVICE CODE   inject a device fault   faults off  clear every fault
   cassettes CUR 5000x0 2000x3  load the dispenser's cassettes of CUR (a technician)
+  technician card     a technician takes a stuck card out of the reader
   host offline|online  the bank link down/up  host refuse OP CODE  refuse the next OP
   wait SECONDS        let time pass           screen      show the screen again
   cards               list the demo cards     help        this text
@@ -117,6 +118,10 @@ pub fn parse_command(line: &str) -> Result<Command, ActionError> {
             })
         }
         "faults" => Command::Act(Action::ClearFaults),
+        "technician" => match words.get(1).copied() {
+            Some("card") => Command::Act(Action::RemoveStuckCard),
+            _ => return Err(ActionError("usage: technician card".into())),
+        },
         "cassettes" => {
             need(2, "cassettes CURRENCY 5000x0 2000x3")?;
             Command::Act(Action::Cassettes {

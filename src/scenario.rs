@@ -269,6 +269,8 @@ pub enum Step {
     ScanQr(String),
     Fault(FaultSpec),
     ClearFaults,
+    /// A technician takes a stuck card out of the card reader.
+    TechnicianRemovesCard,
     /// The host link goes down (true) or comes back (false).
     HostOffline(bool),
     /// The host refuses the next request for an operation: `{op: withdraw, code: declined}`.
@@ -529,6 +531,7 @@ pub fn run_scenario_observed(
                 code: f.code.clone(),
             }),
             Step::ClearFaults => Some(Action::ClearFaults),
+            Step::TechnicianRemovesCard => Some(Action::RemoveStuckCard),
             Step::HostOffline(b) => Some(Action::HostOffline(*b)),
             Step::HostRefuse(r) => Some(Action::HostRefuse {
                 op: r.op.clone(),

@@ -890,6 +890,31 @@ impl TerminalWindow {
                     self.act(Action::EjectKey);
                 }
             });
+            // A card the reader could neither eject nor retain stays inside until a
+            // technician takes it out; only between sessions, so no session loses it.
+            let reader = &self.terminal.devices.card_reader;
+            let stuck = reader.has_card()
+                && !reader.card_presented()
+                && self
+                    .terminal
+                    .view()
+                    .is_some_and(|v| v.id.starts_with("welcome/"));
+            if ui
+                .add_enabled(
+                    stuck,
+                    egui::Button::new("Technician: take out the stuck card"),
+                )
+                .on_disabled_hover_text(
+                    "Only a card stuck inside the reader, while no customer is served",
+                )
+                .clicked()
+            {
+                self.act(Action::RemoveStuckCard);
+            }
+            let removed = self.terminal.devices.card_reader.removed_count();
+            if removed > 0 {
+                ui.label(format!("Stuck cards taken out: {removed}"));
+            }
             let fault = self.terminal.devices.card_reader.fault().is_some();
             self.fault_toggle(ui, fault, "card_reader", "reader_fault");
         });

@@ -48,6 +48,8 @@ pub struct SimCardReader {
     /// Whether the shutter is open: the next card offered is taken in.
     shutter_open: bool,
     retained: u32,
+    /// Cards a technician took out of the reader after they got stuck.
+    removed: u32,
     fault: Option<String>,
 }
 
@@ -63,8 +65,27 @@ impl SimCardReader {
             state: CardState::Empty,
             shutter_open: false,
             retained: 0,
+            removed: 0,
             fault: None,
         }
+    }
+
+    /// A technician opens the reader and takes out a card stuck inside it (one the reader
+    /// could neither eject nor retain). A card waiting in the slot is the customer's, not
+    /// the technician's. Answers whether there was one; the next `open_shutter` can then
+    /// succeed.
+    pub fn remove_stuck_card(&mut self) -> bool {
+        if !matches!(self.state, CardState::Inside(_)) {
+            return false;
+        }
+        self.state = CardState::Empty;
+        self.removed = self.removed.saturating_add(1);
+        true
+    }
+
+    /// How many stuck cards a technician took out.
+    pub fn removed_count(&self) -> u32 {
+        self.removed
     }
 
     /// The customer inserts a card with number `pan` (12 to 19 digits; spaces are
@@ -224,6 +245,36 @@ mod tests {
     fn open(reader: &mut SimCardReader) {
         let events = reader.execute(&cmd(CLASS, "open_shutter", &[]));
         assert_eq!(events[0].event, "shutter_opened");
+    }
+
+    #[test]
+    fn a_technician_takes_out_a_stuck_card_and_the_reader_opens_again() {
+        let mut r = SimCardReader::new();
+        assert!(!r.remove_stuck_card(), "nothing to take out");
+        r.execute(&cmd(CLASS, "open_shutter", &[]));
+        r.insert("4741230000001234").expect("taken in");
+        r.set_fault(Some("motor_fault"));
+        assert_eq!(
+            fault_code(&r.execute(&cmd(CLASS, "eject", &[]))[0]),
+            Some("motor_fault")
+        );
+        r.set_fault(None);
+        assert_eq!(
+            fault_code(&r.execute(&cmd(CLASS, "open_shutter", &[]))[0]),
+            Some("card_inside")
+        );
+        assert!(r.remove_stuck_card());
+        assert_eq!(r.removed_count(), 1);
+        assert!(!r.has_card());
+        assert_eq!(
+            r.execute(&cmd(CLASS, "open_shutter", &[]))[0].event,
+            "shutter_opened"
+        );
+        // A card ejected to the slot is the customer's: the technician leaves it.
+        r.insert("4741230000001234").expect("taken in");
+        r.execute(&cmd(CLASS, "eject", &[]));
+        assert!(!r.remove_stuck_card());
+        assert!(r.card_presented());
     }
 
     #[test]

@@ -486,3 +486,51 @@ fn a_faulty_reader_opens_again_once_the_fault_is_cleared() {
     r.click_containing("Insert card 1:");
     r.expect_screen("card_login/pin");
 }
+
+/// A card stuck after an eject fault keeps the reader shut; the panel's technician takes
+/// it out between sessions, and the reader opens for the next customer.
+#[test]
+fn a_technician_takes_a_stuck_card_out_between_sessions() {
+    let mut r = rig();
+    r.harness.run();
+    r.expect_screen("welcome/idle");
+    let technician = "Technician: take out the stuck card";
+    assert!(!r.button_containing_enabled(technician), "nothing is stuck");
+    r.click_containing("Insert card 1:");
+    r.keypad("1234");
+    r.click("ENTER");
+    r.expect_screen("main_menu/menu");
+    assert!(
+        !r.button_containing_enabled(technician),
+        "never during a session"
+    );
+    r.click_node("Fault (card_reader reader_fault)", Some(Role::CheckBox));
+    r.press("eject");
+    r.expect_screen("card_return/stuck");
+    r.press("ok");
+    r.expect_screen("welcome/idle");
+    r.click_node("Fault (card_reader reader_fault)", Some(Role::CheckBox));
+    r.pass_deadline();
+    assert!(
+        !r.button_containing_enabled("Insert card 2:"),
+        "a card is inside"
+    );
+    assert!(r.button_containing_enabled(technician));
+
+    r.click(technician);
+    r.sees_containing("Stuck cards taken out: 1");
+    r.pass_deadline();
+    r.expect_screen("welcome/idle");
+    assert!(r.button_containing_enabled("Insert card 2:"));
+    r.click_containing("Insert card 2:");
+    r.expect_screen("card_login/pin");
+    assert_eq!(
+        r.harness
+            .state()
+            .terminal
+            .devices
+            .card_reader
+            .retained_count(),
+        0
+    );
+}
