@@ -74,6 +74,39 @@ enum CodeState {
     WrongTerminal,
 }
 
+/// Of the codes matching what was typed (newest first), the first one usable at this
+/// terminal now. Else the refusal the newest one's state calls for (expired, used, for
+/// another terminal), or `no_match` when nothing matched at all.
+fn first_usable<'c, C>(
+    conn: &Connection,
+    candidates: &'c [C],
+    validity: impl Fn(&C) -> (Option<&str>, &str, Option<i64>),
+    request: &HostRequest,
+    now: NaiveDateTime,
+    no_match: impl FnOnce() -> OpError,
+) -> Result<&'c C, OpError> {
+    let mut first_state = None;
+    for c in candidates {
+        let (terminal, expires_at, entry_id) = validity(c);
+        let state = code_state(
+            conn,
+            terminal,
+            expires_at,
+            entry_id,
+            &request.terminal_id,
+            now,
+        )?;
+        if state == CodeState::Usable {
+            return Ok(c);
+        }
+        first_state.get_or_insert(state);
+    }
+    Err(match first_state {
+        Some(state) => state_refusal(state, "code"),
+        None => no_match(),
+    })
+}
+
 fn code_state(
     conn: &Connection,
     terminal: Option<&str>,
@@ -296,36 +329,26 @@ pub(super) fn unique_code_check(
         )?
         .collect::<Result<_, _>>()?
     };
-    let mut first_state = None;
-    for c in &candidates {
-        let state = code_state(
-            conn,
-            c.terminal.as_deref(),
-            &c.expires_at,
-            c.entry_id,
-            &request.terminal_id,
-            now,
-        )?;
-        if state == CodeState::Usable {
-            mark_checked(conn, "withdrawal_codes", c.id, request, now)?;
-            return Ok(Value::record([
-                ("code_id", Value::text(public_id("UC", c.id))),
-                (
-                    "account_masked",
-                    Value::text(account_masked(conn, &c.account_id)?),
-                ),
-                (
-                    "amount",
-                    Value::Money(money::money(conn, c.amount_minor, &c.currency)?),
-                ),
-            ]));
-        }
-        first_state.get_or_insert(state);
-    }
-    Err(match first_state {
-        Some(state) => state_refusal(state, "code"),
-        None => invalid_code(),
-    })
+    let c = first_usable(
+        conn,
+        &candidates,
+        |c| (c.terminal.as_deref(), c.expires_at.as_str(), c.entry_id),
+        request,
+        now,
+        invalid_code,
+    )?;
+    mark_checked(conn, "withdrawal_codes", c.id, request, now)?;
+    Ok(Value::record([
+        ("code_id", Value::text(public_id("UC", c.id))),
+        (
+            "account_masked",
+            Value::text(account_masked(conn, &c.account_id)?),
+        ),
+        (
+            "amount",
+            Value::Money(money::money(conn, c.amount_minor, &c.currency)?),
+        ),
+    ]))
 }
 
 pub(super) fn unique_code_withdraw(
@@ -897,35 +920,25 @@ pub(super) fn business_code_check(
         stmt.query_map([code_hash(BUSINESS_CODE, code.expose())], deposit_code_row)?
             .collect::<Result<_, _>>()?
     };
-    let mut first_state = None;
-    for c in &candidates {
-        let state = code_state(
-            conn,
-            c.terminal.as_deref(),
-            &c.expires_at,
-            c.entry_id,
-            &request.terminal_id,
-            now,
-        )?;
-        if state == CodeState::Usable {
-            mark_checked(conn, "deposit_codes", c.id, request, now)?;
-            return Ok(Value::record([
-                ("code_id", Value::text(public_id("BC", c.id))),
-                ("company", Value::text(&c.company)),
-                (
-                    "account_masked",
-                    Value::text(account_masked(conn, &c.account_id)?),
-                ),
-                ("currency", Value::text(&c.currency)),
-                ("employee", Value::text(&c.employee)),
-            ]));
-        }
-        first_state.get_or_insert(state);
-    }
-    Err(match first_state {
-        Some(state) => state_refusal(state, "code"),
-        None => invalid(),
-    })
+    let c = first_usable(
+        conn,
+        &candidates,
+        |c| (c.terminal.as_deref(), c.expires_at.as_str(), c.entry_id),
+        request,
+        now,
+        invalid,
+    )?;
+    mark_checked(conn, "deposit_codes", c.id, request, now)?;
+    Ok(Value::record([
+        ("code_id", Value::text(public_id("BC", c.id))),
+        ("company", Value::text(&c.company)),
+        (
+            "account_masked",
+            Value::text(account_masked(conn, &c.account_id)?),
+        ),
+        ("currency", Value::text(&c.currency)),
+        ("employee", Value::text(&c.employee)),
+    ]))
 }
 
 pub(super) fn business_deposit(
